@@ -1,0 +1,43 @@
+"""Load the invented demo group. Idempotent; refuses to run with DEBUG off unless --force."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from tremplin.accounts import demo as accounts_demo
+from tremplin.core.dates import today
+from tremplin.organisations import demo as organisations_demo
+
+
+class Command(BaseCommand):
+    help = "Charge le groupe de démonstration (données inventées). Sans effet s'il existe déjà."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Charger même quand DEBUG est désactivé (jamais sur une instance réelle).",
+        )
+
+    def handle(self, *args: Any, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG est désactivé : les données de démonstration ne se chargent pas sur une "
+                "instance de production. Ajoutez --force si vous êtes certain de vouloir le faire."
+            )
+        day = today()
+        with transaction.atomic():
+            self.stdout.write("Groupe et structures…")
+            group = organisations_demo.load(day)
+            self.stdout.write("Comptes de démonstration…")
+            users = accounts_demo.load(group)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Groupe « {group.name} » prêt : {group.entities.count()} structures, "
+                f"{len(users)} comptes (mot de passe : {accounts_demo.DEMO_PASSWORD})."
+            )
+        )
