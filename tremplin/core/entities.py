@@ -39,7 +39,9 @@ def _current_entity(request: HttpRequest) -> Entity | None:
     for entity in visible:
         if entity.pk == wanted:
             return entity
-    return visible[0]
+    # By default, the entity the user is a member of rather than one opened by a group-wide role.
+    own = set(request.user.memberships.values_list("entity_id", flat=True))  # type: ignore[union-attr]
+    return next((e for e in visible if e.pk in own), visible[0])
 
 
 class CurrentEntityMiddleware:

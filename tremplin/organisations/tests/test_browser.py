@@ -23,7 +23,7 @@ def test_direction_logs_in_switches_entity_and_opens_the_group(page: Any) -> Non
     page.fill("#id_password", accounts_demo.DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
-    assert "Élan Domicile" in page.locator("p.lead").inner_text()
+    assert "Élan Emploi" in page.locator("p.lead").inner_text()
 
     page.select_option("#entity-select", "elan-services")
     page.click("#entity-switcher button[type=submit]")
