@@ -46,7 +46,7 @@ if not SECRET_KEY:
 
 # Key of the encrypted personal fields (NIR). Distinct from SECRET_KEY so that rotating one does
 # not touch the other. Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
-_DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
+_DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # base64 of a public dev phrase
 FIELD_ENCRYPTION_KEYS = [
     k.strip()
     for k in env_secret("FIELD_ENCRYPTION_KEY", _DEV_FIELD_KEY if DEBUG else "").split(",")
@@ -56,6 +56,14 @@ if not FIELD_ENCRYPTION_KEYS:
     raise RuntimeError(
         "FIELD_ENCRYPTION_KEY (ou FIELD_ENCRYPTION_KEY_FILE) doit être défini quand DEBUG est "
         "désactivé."
+    )
+
+# HMAC key of the blind indexes (exact search and uniqueness of encrypted values).
+_DEV_HASH_KEY = "dev-only-blind-index-key-not-for-production"
+FIELD_HASH_KEY = env_secret("FIELD_HASH_KEY", _DEV_HASH_KEY if DEBUG else "")
+if not FIELD_HASH_KEY:
+    raise RuntimeError(
+        "FIELD_HASH_KEY (ou FIELD_HASH_KEY_FILE) doit être défini quand DEBUG est désactivé."
     )
 
 ALLOWED_HOSTS = [

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
     "FIELD_ENCRYPTION_KEY": "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE=",
+    "FIELD_HASH_KEY": "h" * 40,
     "ALLOWED_HOSTS": "tremplin.exemple.test",
     "SECURE_HSTS_PRELOAD": "1",
     "SMTP_HOST": "smtp.exemple.test",

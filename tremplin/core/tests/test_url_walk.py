@@ -7,6 +7,7 @@ in ``OBJECT_URLS``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
-from tremplin.organisations.tests.factories import ConventionFactory, EntityFactory
+from tremplin.organisations.tests.factories import EntityFactory
 
 # URL names any visitor may open without logging in: login, password reset, the pages allauth
 # shows during login (second factor, closed sign-up), legal pages, the health check.
@@ -119,13 +120,24 @@ def test_anonymous_is_refused_outside_the_allow_list(client: Any, url: WalkedUrl
 
 
 # How to build each object URL of the project from the data of a group the user cannot see.
+# Each app contributes its own in ``tremplin/<app>/tests/object_urls.py``: ``make_objects(entity)``
+# returns the app's objects of that entity, ``OBJECT_URLS`` maps URL names to builders.
+OBJECT_URL_APPS = ["organisations", "people", "pathways"]
+
+
+def _object_url_modules() -> list[Any]:
+    modules = []
+    for app in OBJECT_URL_APPS:
+        try:
+            modules.append(importlib.import_module(f"tremplin.{app}.tests.object_urls"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tremplin.{app}.tests.object_urls":
+                raise
+    return modules
+
+
 OBJECT_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "organisations:entity": lambda w: f"/groupe/{w['entity'].slug}/",
-    "organisations:entity_edit": lambda w: f"/groupe/{w['entity'].slug}/modifier/",
-    "organisations:convention_add": lambda w: f"/groupe/{w['entity'].slug}/conventions/ajouter/",
-    "organisations:annex_add": lambda w: (
-        f"/groupe/{w['entity'].slug}/conventions/{w['convention'].pk}/annexes/ajouter/"
-    ),
+    name: build for module in _object_url_modules() for name, build in module.OBJECT_URLS.items()
 }
 # Project URLs with parameters that do not designate a tenant object.
 NOT_OBJECT_URLS = {"legal"}
@@ -146,9 +158,12 @@ def test_every_object_url_is_covered_by_the_cross_group_test() -> None:
 
 @pytest.fixture
 def other_group_world(db: None) -> dict[str, Any]:
-    """Objects of group A; the client is logged in as the direction of group B."""
+    """Objects of every app in one entity of group A."""
     entity = EntityFactory()
-    return {"entity": entity, "convention": ConventionFactory(entity=entity)}
+    world: dict[str, Any] = {"entity": entity}
+    for module in _object_url_modules():
+        world.update(module.make_objects(entity))
+    return world
 
 
 @pytest.mark.django_db
@@ -157,6 +172,7 @@ def other_group_world(db: None) -> dict[str, Any]:
 def test_a_user_of_another_group_gets_404(
     client: Any, other_group_world: dict[str, Any], name: str, method: str
 ) -> None:
+    # Group-wide direction of group B: the widest view a user of another group can have.
     outsider = user_with_role(Role.DIRECTION, EntityFactory())
     client.force_login(outsider)
     response = getattr(client, method)(OBJECT_URLS[name](other_group_world))
