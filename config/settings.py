@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "tremplin.core",
     "tremplin.accounts",
     "tremplin.organisations",
+    "tremplin.people",
+    "tremplin.pathways",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("structure/changer/", core_views.switch_entity, name="switch_entity"),
     path("groupe/", include("tremplin.organisations.urls")),
+    path("personnes/", include("tremplin.people.urls")),
+    path("parcours/", include("tremplin.pathways.urls")),
     path("sante/", core_views.health, name="health"),
     path("legal/<slug:page>/", core_views.legal, name="legal"),
     path("admin/", admin.site.urls),

@@ -18,8 +18,8 @@ class NavItem:
 
 # The areas of the product, in the order of a person's pathway through the group.
 NAVIGATION = (
-    NavItem("Accueil", None),
-    NavItem("Parcours", None),
+    NavItem("Accueil", "people:intakes", "/personnes/"),
+    NavItem("Parcours", "pathways:worklist", "/parcours/"),
     NavItem("Contrats", None),
     NavItem("Clients", None),
     NavItem("Planning", None),
