@@ -45,3 +45,13 @@ def is_staff_role(role: Role) -> bool:
 def can_read_accompaniment(roles: frozenset[Role] | set[Role]) -> bool:
     """Whether any of ``roles`` may read barriers and appointment notes."""
     return bool(set(roles) & ACCOMPANIMENT_ROLES)
+
+
+# Who may do what with people's files (need-to-know, domain.md §10). A role outside these sets
+# gets 403 on an object it can otherwise see; an object of an invisible entity is a 404.
+INTAKE_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.CIP, Role.RECEPTION})
+PERSON_READ_ROLES = STAFF_ROLES
+PERSON_WRITE_ROLES = INTAKE_ROLES
+NIR_REVEAL_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.CIP})
+PATHWAY_READ_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.CIP, Role.RECEPTION})
+PATHWAY_WRITE_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.CIP})
