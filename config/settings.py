@@ -143,10 +143,13 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "tremplin.sqlite3")))
+    # The embedded database lives in var/, which a fresh clone does not have yet.
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "tremplin.sqlite3")),
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # One writer at a time: take the write lock at BEGIN so read-then-write
                 # transactions wait instead of failing with "database is locked".
