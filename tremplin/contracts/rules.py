@@ -25,6 +25,7 @@ from django.db import models
 
 from tremplin.core import dates, money
 from tremplin.core.parameters import DatedParameter, ParameterNotInForce, Period
+from tremplin.pathways.rules import ExitCategory
 
 # Earliest day the tables below are recorded for. Rules already in force before that day keep it
 # as ``valid_from``: their enactment is older and contracts before it are out of scope.
@@ -223,42 +224,33 @@ class EndReason(models.TextChoices):
     DEATH = "DEATH", "Décès"
 
 
-class ExitCategory(models.TextChoices):
-    EMPLOI_DURABLE = "EMPLOI_DURABLE", "Emploi durable"
-    EMPLOI_TRANSITION = "EMPLOI_TRANSITION", "Emploi de transition"
-    SORTIE_POSITIVE = "SORTIE_POSITIVE", "Sortie positive"
-    AUTRE_SORTIE = "AUTRE_SORTIE", "Autre sortie"
-    RETRAIT = "RETRAIT", "Retrait des sorties constatées"
-
-
-DYNAMIC_EXIT_CATEGORIES = frozenset(
-    {ExitCategory.EMPLOI_DURABLE, ExitCategory.EMPLOI_TRANSITION, ExitCategory.SORTIE_POSITIVE}
-)
-
 # ASP RefCategorieSort, domain brief §4.5. The second item says whether the mapping is confirmed:
 # the official list of motifs falling in "retrait" was not found (domain §11, point 3).
 _EXIT_CATEGORIES: dict[EndReason, tuple[ExitCategory, bool]] = {
-    EndReason.HIRED_CDI: (ExitCategory.EMPLOI_DURABLE, True),
-    EndReason.HIRED_CDD_OVER_6_MONTHS: (ExitCategory.EMPLOI_DURABLE, True),
-    EndReason.PUBLIC_SERVICE: (ExitCategory.EMPLOI_DURABLE, True),
-    EndReason.BUSINESS_CREATION: (ExitCategory.EMPLOI_DURABLE, True),
-    EndReason.HIRED_CDI_INCLUSION: (ExitCategory.EMPLOI_DURABLE, False),  # motif 96, category [?]
-    EndReason.HIRED_CDD_UNDER_6_MONTHS: (ExitCategory.EMPLOI_TRANSITION, True),
-    EndReason.HIRED_ASSISTED_CONTRACT: (ExitCategory.EMPLOI_TRANSITION, True),
-    EndReason.TRAINING: (ExitCategory.SORTIE_POSITIVE, True),
-    EndReason.HIRED_OTHER_SIAE: (ExitCategory.SORTIE_POSITIVE, True),
-    EndReason.END_OF_TERM: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.RESIGNATION: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.DISMISSAL: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.PROBATION_END_BY_EMPLOYER: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.PROBATION_END_BY_EMPLOYEE: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.MUTUAL_AGREEMENT: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.JOB_SEEKING: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.INACTIVE: (ExitCategory.AUTRE_SORTIE, True),
-    EndReason.HEALTH: (ExitCategory.RETRAIT, False),
-    EndReason.MOVED_AWAY: (ExitCategory.RETRAIT, False),
-    EndReason.RETIREMENT: (ExitCategory.RETRAIT, False),
-    EndReason.DEATH: (ExitCategory.RETRAIT, False),
+    EndReason.HIRED_CDI: (ExitCategory.DURABLE_EMPLOYMENT, True),
+    EndReason.HIRED_CDD_OVER_6_MONTHS: (ExitCategory.DURABLE_EMPLOYMENT, True),
+    EndReason.PUBLIC_SERVICE: (ExitCategory.DURABLE_EMPLOYMENT, True),
+    EndReason.BUSINESS_CREATION: (ExitCategory.DURABLE_EMPLOYMENT, True),
+    EndReason.HIRED_CDI_INCLUSION: (
+        ExitCategory.DURABLE_EMPLOYMENT,
+        False,
+    ),  # motif 96, category [?]
+    EndReason.HIRED_CDD_UNDER_6_MONTHS: (ExitCategory.TRANSITIONAL_EMPLOYMENT, True),
+    EndReason.HIRED_ASSISTED_CONTRACT: (ExitCategory.TRANSITIONAL_EMPLOYMENT, True),
+    EndReason.TRAINING: (ExitCategory.POSITIVE_EXIT, True),
+    EndReason.HIRED_OTHER_SIAE: (ExitCategory.POSITIVE_EXIT, True),
+    EndReason.END_OF_TERM: (ExitCategory.OTHER_EXIT, True),
+    EndReason.RESIGNATION: (ExitCategory.OTHER_EXIT, True),
+    EndReason.DISMISSAL: (ExitCategory.OTHER_EXIT, True),
+    EndReason.PROBATION_END_BY_EMPLOYER: (ExitCategory.OTHER_EXIT, True),
+    EndReason.PROBATION_END_BY_EMPLOYEE: (ExitCategory.OTHER_EXIT, True),
+    EndReason.MUTUAL_AGREEMENT: (ExitCategory.OTHER_EXIT, True),
+    EndReason.JOB_SEEKING: (ExitCategory.OTHER_EXIT, True),
+    EndReason.INACTIVE: (ExitCategory.OTHER_EXIT, True),
+    EndReason.HEALTH: (ExitCategory.WITHDRAWN, False),
+    EndReason.MOVED_AWAY: (ExitCategory.WITHDRAWN, False),
+    EndReason.RETIREMENT: (ExitCategory.WITHDRAWN, False),
+    EndReason.DEATH: (ExitCategory.WITHDRAWN, False),
 }
 
 

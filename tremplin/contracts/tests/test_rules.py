@@ -178,51 +178,51 @@ def test_age_on(birth: date, day: date, expected: int) -> None:
 @pytest.mark.parametrize(
     ("reason", "category", "confirmed"),
     [
-        pytest.param(EndReason.HIRED_CDI, ExitCategory.EMPLOI_DURABLE, True, id="cdi"),
+        pytest.param(EndReason.HIRED_CDI, ExitCategory.DURABLE_EMPLOYMENT, True, id="cdi"),
         pytest.param(
-            EndReason.HIRED_CDD_OVER_6_MONTHS, ExitCategory.EMPLOI_DURABLE, True, id="cdd_long"
+            EndReason.HIRED_CDD_OVER_6_MONTHS, ExitCategory.DURABLE_EMPLOYMENT, True, id="cdd_long"
         ),
         pytest.param(
             EndReason.HIRED_CDD_UNDER_6_MONTHS,
-            ExitCategory.EMPLOI_TRANSITION,
+            ExitCategory.TRANSITIONAL_EMPLOYMENT,
             True,
             id="cdd_short",
         ),
         pytest.param(
             EndReason.HIRED_ASSISTED_CONTRACT,
-            ExitCategory.EMPLOI_TRANSITION,
+            ExitCategory.TRANSITIONAL_EMPLOYMENT,
             True,
             id="assisted_contract",
         ),
-        pytest.param(EndReason.BUSINESS_CREATION, ExitCategory.EMPLOI_DURABLE, True, id="creation"),
-        pytest.param(EndReason.PUBLIC_SERVICE, ExitCategory.EMPLOI_DURABLE, True, id="public"),
-        pytest.param(EndReason.TRAINING, ExitCategory.SORTIE_POSITIVE, True, id="training"),
         pytest.param(
-            EndReason.HIRED_OTHER_SIAE, ExitCategory.SORTIE_POSITIVE, True, id="other_siae"
+            EndReason.BUSINESS_CREATION, ExitCategory.DURABLE_EMPLOYMENT, True, id="creation"
         ),
-        pytest.param(EndReason.END_OF_TERM, ExitCategory.AUTRE_SORTIE, True, id="end_of_term"),
-        pytest.param(EndReason.RESIGNATION, ExitCategory.AUTRE_SORTIE, True, id="resignation"),
-        pytest.param(EndReason.DISMISSAL, ExitCategory.AUTRE_SORTIE, True, id="dismissal"),
+        pytest.param(EndReason.PUBLIC_SERVICE, ExitCategory.DURABLE_EMPLOYMENT, True, id="public"),
+        pytest.param(EndReason.TRAINING, ExitCategory.POSITIVE_EXIT, True, id="training"),
+        pytest.param(EndReason.HIRED_OTHER_SIAE, ExitCategory.POSITIVE_EXIT, True, id="other_siae"),
+        pytest.param(EndReason.END_OF_TERM, ExitCategory.OTHER_EXIT, True, id="end_of_term"),
+        pytest.param(EndReason.RESIGNATION, ExitCategory.OTHER_EXIT, True, id="resignation"),
+        pytest.param(EndReason.DISMISSAL, ExitCategory.OTHER_EXIT, True, id="dismissal"),
         pytest.param(
             EndReason.PROBATION_END_BY_EMPLOYER,
-            ExitCategory.AUTRE_SORTIE,
+            ExitCategory.OTHER_EXIT,
             True,
             id="probation_employer",
         ),
         pytest.param(
             EndReason.PROBATION_END_BY_EMPLOYEE,
-            ExitCategory.AUTRE_SORTIE,
+            ExitCategory.OTHER_EXIT,
             True,
             id="probation_employee",
         ),
         pytest.param(
-            EndReason.MUTUAL_AGREEMENT, ExitCategory.AUTRE_SORTIE, True, id="mutual_agreement"
+            EndReason.MUTUAL_AGREEMENT, ExitCategory.OTHER_EXIT, True, id="mutual_agreement"
         ),
-        pytest.param(EndReason.RETIREMENT, ExitCategory.RETRAIT, False, id="retirement"),
-        pytest.param(EndReason.DEATH, ExitCategory.RETRAIT, False, id="death"),
+        pytest.param(EndReason.RETIREMENT, ExitCategory.WITHDRAWN, False, id="retirement"),
+        pytest.param(EndReason.DEATH, ExitCategory.WITHDRAWN, False, id="death"),
         pytest.param(
             EndReason.HIRED_CDI_INCLUSION,
-            ExitCategory.EMPLOI_DURABLE,
+            ExitCategory.DURABLE_EMPLOYMENT,
             False,
             id="cdi_inclusion_unconfirmed",
         ),
