@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "tremplin.organisations",
     "tremplin.people",
     "tremplin.pathways",
+    "tremplin.clients",
+    "tremplin.contracts",
 ]
 
 MIDDLEWARE = [

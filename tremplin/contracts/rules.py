@@ -23,6 +23,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.db import models
 
+from tremplin.clients.rules import ClientKind
 from tremplin.core import dates, money
 from tremplin.core.parameters import DatedParameter, ParameterNotInForce, Period
 from tremplin.pathways.rules import ExitCategory
@@ -281,16 +282,6 @@ def requires_pass_iae(kind: ContractKind) -> bool:
     DGEFP Q&A of 5/5/2022 (Q5.2): an AI cannot place anyone without a PASS IAE.
     """
     return kind in INSERTION_KINDS
-
-
-class ClientKind(models.TextChoices):
-    HOUSEHOLD = "HOUSEHOLD", "Particulier"
-    COMPANY = "COMPANY", "Entreprise"
-    ASSOCIATION = "ASSOCIATION", "Association"
-    LOCAL_AUTHORITY = "LOCAL_AUTHORITY", "Collectivité territoriale"
-    SOCIAL_LANDLORD = "SOCIAL_LANDLORD", "Bailleur social"
-    MUTUAL_INSURER = "MUTUAL_INSURER", "Mutuelle"
-    PUBLIC_BODY = "PUBLIC_BODY", "Établissement public"
 
 
 # Code du travail, art. L5132-9 and R5132-18 2°: the cap covers MAD to employers of art. L2211-1.
