@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "tremplin.pathways",
     "tremplin.clients",
     "tremplin.contracts",
+    "tremplin.missions",
 ]
 
 MIDDLEWARE = [
