@@ -120,6 +120,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
             identity_key=Person.make_identity_key(birth_name, first_name, birth_date)
         )
 
+    def matching_name(self, text: str) -> PersonQuerySet:
+        """People whose names contain every word of ``text``, whatever the accents and case."""
+        queryset = self
+        for word in search_key(text).split():
+            queryset = queryset.filter(name_key__contains=word)
+        return queryset
+
 
 class Person(models.Model):
     """A person received by the group, whatever the entity; one file for the whole pathway."""
@@ -184,6 +191,9 @@ class Person(models.Model):
         related_name="referred_people",
     )
     identity_key = models.CharField(max_length=255, db_index=True, editable=False)
+    # Every name of the person in ``search_key`` form, for accent- and case-blind search and
+    # for sorting lists by the name they show.
+    name_key = models.CharField(max_length=310, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PersonQuerySet.as_manager()
@@ -197,13 +207,14 @@ class Person(models.Model):
         return self.full_name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        # Field-level invariant: the duplicate-detection key follows the identity.
+        # Field-level invariant: the duplicate-detection and search keys follow the identity.
         self.identity_key = self.make_identity_key(
             self.birth_name, self.first_name, self.birth_date
         )
+        self.name_key = self.make_name_key(self.birth_name, self.usual_name, self.first_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "identity_key"}  # type: ignore[misc]
+            kwargs["update_fields"] = {*update_fields, "identity_key", "name_key"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -214,6 +225,12 @@ class Person(models.Model):
     @staticmethod
     def make_identity_key(birth_name: str, first_name: str, birth_date: date) -> str:
         return f"{search_key(birth_name)}|{search_key(first_name)}|{birth_date.isoformat()}"
+
+    @staticmethod
+    def make_name_key(birth_name: str, usual_name: str, first_name: str) -> str:
+        """The name as shown (usual name first), then the birth name: sorts and searches."""
+        shown = usual_name or birth_name
+        return search_key(f"{shown} {first_name} {birth_name if usual_name else ''}")
 
     @staticmethod
     def nir_hash_of(nir: str) -> str:
