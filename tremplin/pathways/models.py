@@ -8,7 +8,7 @@ Accompaniment content (barriers, appointment notes) is readable only by accompan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -23,11 +23,8 @@ from tremplin.pathways.rules import (
     ExitReason,
     ProlongationReason,
     SuspensionReason,
+    TaskStatus,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 if TYPE_CHECKING:
     from tremplin.people.models import Person
@@ -36,6 +33,17 @@ if TYPE_CHECKING:
 class StepKind(models.TextChoices):
     INSERTION = "insertion", "Parcours d'insertion"
     LASTING_JOB = "lasting_job", "Emploi durable dans le groupe"
+
+
+class PathwayStepQuerySet(models.QuerySet["PathwayStep"]):
+    def open_on(self, day: date) -> PathwayStepQuerySet:
+        """Steps started on or before ``day`` and not ended before it."""
+        return self.filter(started_on__lte=day).filter(
+            models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=day)
+        )
+
+    def insertion(self) -> PathwayStepQuerySet:
+        return self.filter(kind=StepKind.INSERTION)
 
 
 class PathwayStep(models.Model):
@@ -63,6 +71,8 @@ class PathwayStep(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = PathwayStepQuerySet.as_manager()
 
     class Meta:
         verbose_name = "étape de parcours"
@@ -124,8 +134,16 @@ class EligibilityDiagnosis(models.Model):
         return [AdministrativeCriterion(c.criterion) for c in self.criteria.all()]
 
     def result(self) -> rules.EligibilityResult:
-        return rules.is_eligible_by_criteria(
-            SiaeKind(self.siae_kind), self.criteria_list(), today=self.made_on
+        return rules.diagnosis_eligibility(
+            SiaeKind(self.siae_kind),
+            self.criteria_list(),
+            prescriber_is_authorised=self.by_prescriber,
+            on=self.made_on,
+        )
+
+    def is_valid_on(self, day: date, *, pass_end: date | None = None) -> bool:
+        return rules.is_diagnosis_valid(
+            self.made_on, day, prescriber_is_authorised=self.by_prescriber, pass_end=pass_end
         )
 
 
@@ -193,19 +211,29 @@ class PassIae(models.Model):
     def __str__(self) -> str:
         return f"PASS IAE {self.number}"
 
+    def suspension_periods(self) -> list[rules.SuspensionPeriod]:
+        return [
+            rules.SuspensionPeriod(s.start, s.end, SuspensionReason(s.reason))
+            for s in self.suspensions.all()
+        ]
+
+    def prolongation_periods(self) -> list[rules.ProlongationPeriod]:
+        return [
+            rules.ProlongationPeriod(p.start, p.end, ProlongationReason(p.reason))
+            for p in self.prolongations.all()
+        ]
+
     def effective_end(self) -> date:
         """The end date once suspensions and prolongations are applied."""
         return rules.pass_end_with_suspensions_and_prolongations(
-            self.start,
-            [
-                rules.SuspensionPeriod(s.start, s.end, SuspensionReason(s.reason))
-                for s in self.suspensions.all()
-            ],
-            [
-                rules.ProlongationPeriod(p.start, p.end, ProlongationReason(p.reason))
-                for p in self.prolongations.all()
-            ],
+            self.start, self.suspension_periods(), self.prolongation_periods()
         )
+
+    def statuses(self, today: date) -> tuple[rules.PassStatus, ...]:
+        return rules.pass_statuses(self.start, self.effective_end(), today)
+
+    def is_suspended_on(self, day: date) -> bool:
+        return any(s.start <= day <= s.end for s in self.suspensions.all())
 
 
 class PassSuspension(models.Model):
@@ -328,13 +356,6 @@ class Barrier(models.Model):
         return f"{self.get_theme_display()} : {self.get_severity_display()}"
 
 
-class TaskStatus(models.TextChoices):
-    TODO = "todo", "À faire"
-    IN_PROGRESS = "in_progress", "En cours"
-    DONE = "done", "Réalisé"
-    ABANDONED = "abandoned", "Abandonné"
-
-
 class Objective(models.Model):
     """An objective of the accompaniment, with its actions."""
 
@@ -362,6 +383,10 @@ class Objective(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def next_steps(self) -> tuple[tuple[TaskStatus, str], ...]:
+        return rules.next_task_steps(TaskStatus(self.status))
+
 
 class Action(models.Model):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="actions")
@@ -385,6 +410,14 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def entity(self) -> models.Model:
+        return self.objective.entity
+
+    @property
+    def next_steps(self) -> tuple[tuple[TaskStatus, str], ...]:
+        return rules.next_task_steps(TaskStatus(self.status))
 
 
 class AppointmentKind(models.TextChoices):
@@ -491,6 +524,14 @@ class Exit(models.Model):
     def __str__(self) -> str:
         return f"Sortie du {self.exit_on:%d/%m/%Y} : {self.get_reason_display()}"
 
+    @property
+    def counting_rule_known(self) -> bool:
+        return rules.exit_counting_rule_known(SiaeKind(self.siae_kind))
+
+    @property
+    def is_dynamic(self) -> bool:
+        return ExitCategory(self.category).is_dynamic
+
 
 class ExitFollowUp(models.Model):
     """A follow-up of the person's situation 3 and 6 months after the exit."""
@@ -510,6 +551,9 @@ class ExitFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"Suivi prévu le {self.due_on:%d/%m/%Y}"
+
+    def is_due_on(self, day: date) -> bool:
+        return rules.follow_up_is_due(self.due_on, self.done_on, day)
 
 
 # --- The cross-entity timeline -----------------------------------------------------------------
@@ -608,3 +652,127 @@ def insertion_months_of(person: Person, today: date) -> Decimal:
         if s.kind == StepKind.INSERTION
     ]
     return rules.insertion_months(periods, today)
+
+
+def pathway_facts(
+    person: Person, today: date, *, last_appointment: date | None
+) -> rules.PathwayFacts:
+    """The plain values the worklist alerts need, read from the person's relations.
+
+    Prefetch ``pathway_steps``, ``passes`` (with ``suspensions`` and ``prolongations``) and
+    ``diagnoses`` to avoid a query per person (see the worklist view).
+    """
+    steps = list(person.pathway_steps.all())
+    insertion = [s for s in steps if s.kind == StepKind.INSERTION]
+    passes = sorted(person.passes.all(), key=lambda p: (p.start, p.pk))
+    latest_pass = passes[-1] if passes else None
+    diagnoses = sorted(person.diagnoses.all(), key=lambda d: (d.made_on, d.pk))
+    latest = diagnoses[-1] if diagnoses else None
+    return rules.PathwayFacts(
+        birth_date=person.birth_date,
+        pass_start=latest_pass.start if latest_pass else None,
+        pass_end=latest_pass.effective_end() if latest_pass else None,
+        latest_diagnosis=(latest.made_on, latest.by_prescriber) if latest else None,
+        insertion_periods=tuple((s.started_on, s.ended_on) for s in insertion),
+        in_insertion=any(s.is_open_on(today) for s in insertion),
+        last_appointment=last_appointment,
+    )
+
+
+# --- Worklists ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One line of a worklist: a person, the entity where the pathway runs, an alert."""
+
+    person: Person
+    entity_name: str
+    kind: rules.AlertKind
+    detail: str
+    day: date | None
+    follow_up: ExitFollowUp | None = None
+
+
+def _step_entity_name(person: Person, day: date) -> str:
+    open_steps = [
+        s for s in person.pathway_steps.all() if s.kind == StepKind.INSERTION and s.is_open_on(day)
+    ]
+    if open_steps:
+        return max(open_steps, key=lambda s: (s.started_on, s.pk)).entity.name
+    return person.entity.name
+
+
+def alert_rows(people: models.QuerySet[Person], day: date) -> list[AlertRow]:
+    """Alerts of ``people`` on ``day``: a fixed number of queries whatever their number."""
+    last_appointment = (
+        Appointment.objects.filter(person=models.OuterRef("pk"))
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    loaded = (
+        people.annotate(last_appointment=models.Subquery(last_appointment))
+        .select_related("entity")
+        .prefetch_related(
+            models.Prefetch("pathway_steps", queryset=PathwayStep.objects.select_related("entity")),
+            models.Prefetch(
+                "passes", queryset=PassIae.objects.prefetch_related("suspensions", "prolongations")
+            ),
+            models.Prefetch("diagnoses", queryset=EligibilityDiagnosis.objects.all()),
+        )
+    )
+    rows: list[AlertRow] = []
+    for person in loaded:
+        facts = pathway_facts(person, day, last_appointment=person.last_appointment)
+        entity_name = _step_entity_name(person, day)
+        for alert in rules.pathway_alerts(facts, day):
+            rows.append(
+                AlertRow(
+                    person,
+                    entity_name,
+                    alert.kind,
+                    alert.detail,
+                    alert.day,
+                )
+            )
+    due = ExitFollowUp.objects.filter(
+        done_on__isnull=True, due_on__lte=day, exit__person__in=people.values("pk")
+    ).select_related("exit__person__entity", "exit__entity")
+    for follow_up_ in due:
+        exit_ = follow_up_.exit
+        rows.append(
+            AlertRow(
+                exit_.person,
+                exit_.entity.name,
+                rules.AlertKind.FOLLOW_UP_DUE,
+                f"Suivi prévu le {follow_up_.due_on:%d/%m/%Y} après la sortie du"
+                f" {exit_.exit_on:%d/%m/%Y}.",
+                follow_up_.due_on,
+                follow_up_,
+            )
+        )
+    # Most urgent kind first (the order of ``AlertKind``), then the oldest date.
+    priority = {kind: n for n, kind in enumerate(rules.AlertKind)}
+    rows.sort(key=lambda r: (priority[r.kind], r.day or date.min, r.person.full_name))
+    return rows
+
+
+def alert_candidates(entity_ids: list[int], day: date) -> models.QuerySet[Person]:
+    """People of the entities who may have an alert: in insertion, with a PASS, a recent
+    diagnosis, or a follow-up due."""
+    from tremplin.people.models import Person
+
+    recent = day - timedelta(days=rules.EMPLOYER_DIAGNOSIS_VALIDITY_DAYS.on(day))
+    in_pathway = (
+        models.Q(pk__in=PathwayStep.objects.insertion().open_on(day).values("person_id"))
+        | models.Q(pk__in=PassIae.objects.values("person_id"))
+        | models.Q(
+            pk__in=EligibilityDiagnosis.objects.filter(made_on__gte=recent).values("person_id")
+        )
+        | models.Q(
+            pk__in=ExitFollowUp.objects.filter(done_on__isnull=True, due_on__lte=day).values(
+                "exit__person_id"
+            )
+        )
+    )
+    return Person.objects.visible_in(entity_ids).filter(in_pathway)

@@ -1010,3 +1010,327 @@ def insertion_months(periods: Iterable[tuple[date, date | None]], today: date) -
     """Months spent in insertion up to ``today`` (days / 30,4375), one decimal, half up."""
     days = insertion_days(periods, today)
     return (Decimal(days) / DAYS_PER_MONTH).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --------------------------------------------------------------------------------------------
+# Pathway pages: PASS number and status, diagnosis outcome, task statuses, worklist alerts
+# --------------------------------------------------------------------------------------------
+
+PASS_NUMBER_LENGTH = 12
+
+
+def normalize_pass_number(number: str) -> str:
+    """Return ``number`` without the spaces the platform prints between groups of digits."""
+    return "".join(number.split())
+
+
+def pass_number_errors(number: str) -> list[str]:
+    """Check a PASS IAE number as the State platform issues it; return French messages.
+
+    12 digits: the ASP prefix 99999 followed by a 7-digit sequence, or a former agrément number
+    re-issued with its own 12 digits (LE:itou/approvals/models.py ``get_next_number``,
+    domain.md §3.3). Spaces are ignored.
+    """
+    value = normalize_pass_number(number)
+    if len(value) != PASS_NUMBER_LENGTH or not value.isascii() or not value.isdigit():
+        return [
+            f"Le numéro de PASS IAE comporte {PASS_NUMBER_LENGTH} chiffres"
+            " (par exemple 99999 suivi de 7 chiffres)."
+        ]
+    return []
+
+
+class PassStatus(models.TextChoices):
+    """What a PASS IAE allows on a given day, shown as badges (domain.md §3.3-3.5)."""
+
+    NOT_STARTED = "not_started", "Pas encore commencé"
+    VALID = "valid", "Valide"
+    ENDING_SOON = "ending_soon", "Se termine dans moins de 3 mois"
+    PROLONGATION_WINDOW = "prolongation_window", "Prolongation possible"
+    ENDED = "ended", "Terminé"
+    WAITING_PERIOD = "waiting_period", "Période de carence"
+
+
+# Months before the PASS end from which the worklist and the badges warn (domain.md §3.7).
+PASS_ENDING_ALERT_MONTHS = 3
+
+
+def pass_statuses(start: date, end: date, today: date) -> tuple[PassStatus, ...]:
+    """Return the statuses of a PASS running from ``start`` to ``end`` (effective) on ``today``.
+
+    Valid between both dates included; ending within 3 months (:func:`ends_within`); in the
+    prolongation window (12 months before to 6 months after the end, §3.5); ended the day after
+    the end; in the 2-year waiting period after it (§3.3). Several may hold at once.
+    """
+    statuses: list[PassStatus] = []
+    if today < start:
+        statuses.append(PassStatus.NOT_STARTED)
+    elif is_pass_valid_on(start, end, today):
+        statuses.append(PassStatus.VALID)
+        if ends_within(end, today, PASS_ENDING_ALERT_MONTHS):
+            statuses.append(PassStatus.ENDING_SOON)
+    else:
+        statuses.append(PassStatus.ENDED)
+    if is_in_prolongation_window(end, today):
+        statuses.append(PassStatus.PROLONGATION_WINDOW)
+    if is_in_waiting_period(end, today):
+        statuses.append(PassStatus.WAITING_PERIOD)
+    return tuple(statuses)
+
+
+def diagnosis_eligibility(
+    kind: SiaeKind,
+    criteria: Collection[AdministrativeCriterion],
+    *,
+    prescriber_is_authorised: bool,
+    on: date,
+) -> EligibilityResult:
+    """Return the outcome of an eligibility diagnosis made on ``on``.
+
+    An authorised prescriber's diagnosis states eligibility by itself: the administrative
+    criteria are then optional (loi 2020-1577, L5132-3; domain.md §3.1). A diagnosis made by the
+    SIAE (auto-prescription) must meet :func:`is_eligible_by_criteria`.
+    """
+    if prescriber_is_authorised:
+        return EligibilityResult(
+            True,
+            (
+                "Diagnostic d'un prescripteur habilité : les critères administratifs ne sont"
+                " pas exigés.",
+            ),
+        )
+    return is_eligible_by_criteria(kind, criteria, today=on)
+
+
+def exit_counting_rule_known(kind: SiaeKind) -> bool:
+    """Whether :func:`exit_counts` knows how to count an exit for ``kind`` (not EITI, §4.5)."""
+    return kind in _HOURS_COUNTED_KINDS or kind in _MONTHS_COUNTED_KINDS
+
+
+def exit_counts_or_false(
+    kind: SiaeKind, *, hours_worked: Decimal, contract_months: Decimal, on: date
+) -> bool:
+    """Apply :func:`exit_counts`, counting as *not counted* an exit of a kind with no rule.
+
+    No counting rule is known for EITI (domain.md §4.5): such an exit is recorded and shown as
+    not counted until the State statistics define one.
+    """
+    if not exit_counting_rule_known(kind):
+        return False
+    return exit_counts(kind, hours_worked=hours_worked, contract_months=contract_months, on=on)
+
+
+def exit_hours_required(kind: SiaeKind) -> bool:
+    """Whether the hours worked decide the counting of an exit of ``kind`` (AI, ETTI, §4.5)."""
+    return kind in _HOURS_COUNTED_KINDS
+
+
+class TaskStatus(models.TextChoices):
+    """State of an accompaniment objective or action."""
+
+    TODO = "todo", "À faire"
+    IN_PROGRESS = "in_progress", "En cours"
+    DONE = "done", "Réalisé"
+    ABANDONED = "abandoned", "Abandonné"
+
+
+# Allowed status changes of objectives and actions: a finished one can be reopened.
+TASK_TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = MappingProxyType(
+    {
+        TaskStatus.TODO: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.ABANDONED}),
+        TaskStatus.IN_PROGRESS: frozenset({TaskStatus.TODO, TaskStatus.DONE, TaskStatus.ABANDONED}),
+        TaskStatus.DONE: frozenset({TaskStatus.IN_PROGRESS}),
+        TaskStatus.ABANDONED: frozenset({TaskStatus.TODO}),
+    }
+)
+
+
+def can_change_task_status(current: TaskStatus, new: TaskStatus) -> bool:
+    """Whether an objective or action in ``current`` may move to ``new`` (house workflow)."""
+    return new in TASK_TRANSITIONS[current]
+
+
+def next_task_statuses(current: TaskStatus) -> tuple[TaskStatus, ...]:
+    """Return the statuses reachable from ``current``, in the order of :class:`TaskStatus`."""
+    return tuple(s for s in TaskStatus if can_change_task_status(current, s))
+
+
+# What the button that makes each transition says: (from, to) → verb.
+TASK_TRANSITION_VERBS: Mapping[tuple[TaskStatus, TaskStatus], str] = MappingProxyType(
+    {
+        (TaskStatus.TODO, TaskStatus.IN_PROGRESS): "Commencer",
+        (TaskStatus.TODO, TaskStatus.DONE): "Marquer réalisé",
+        (TaskStatus.TODO, TaskStatus.ABANDONED): "Abandonner",
+        (TaskStatus.IN_PROGRESS, TaskStatus.TODO): "Remettre à faire",
+        (TaskStatus.IN_PROGRESS, TaskStatus.DONE): "Marquer réalisé",
+        (TaskStatus.IN_PROGRESS, TaskStatus.ABANDONED): "Abandonner",
+        (TaskStatus.DONE, TaskStatus.IN_PROGRESS): "Rouvrir",
+        (TaskStatus.ABANDONED, TaskStatus.TODO): "Reprendre",
+    }
+)
+
+
+def next_task_steps(current: TaskStatus) -> tuple[tuple[TaskStatus, str], ...]:
+    """Return each status reachable from ``current`` with the verb of its button."""
+    return tuple((s, TASK_TRANSITION_VERBS[(current, s)]) for s in next_task_statuses(current))
+
+
+DIAGNOSIS_EXPIRY_ALERT_DAYS = _single(
+    "diagnosis_expiry_alert_days",
+    "Délai d'alerte avant l'expiration d'un diagnostic de l'employeur sans PASS IAE (jours)",
+    15,
+    "Choix fonctionnel de Tremplin (listes de travail du parcours), sans portée réglementaire",
+)
+
+
+def ends_within_days(end: date, today: date, days: int) -> bool:
+    """Whether ``end`` falls between ``today`` and ``today`` + ``days`` days, both included."""
+    return today <= end <= today + timedelta(days=days)
+
+
+def is_long_insertion(periods: Iterable[tuple[date, date | None]], today: date) -> bool:
+    """Whether the insertion periods, across entities, add up to more than 24 months on ``today``.
+
+    The days spent (:func:`insertion_days`, overlaps counted once) are laid end to end up to
+    ``today`` and checked with :func:`is_long_pathway`, so one uninterrupted step gives the
+    same answer as its start date.
+    """
+    days = insertion_days(periods, today)
+    if days <= 0:
+        return False
+    return is_long_pathway(today - timedelta(days=days - 1), today)
+
+
+def follow_up_is_due(due_on: date, done_on: date | None, today: date) -> bool:
+    """Whether a post-exit follow-up planned on ``due_on`` is to be done on ``today``."""
+    return done_on is None and due_on <= today
+
+
+class AlertKind(models.TextChoices):
+    """Alerts of the pathway worklists (domain.md §3.7, §2.5, §4.5), most urgent first."""
+
+    FOLLOW_UP_DUE = "follow_up_due", "Suivi après sortie à réaliser"
+    DIAGNOSIS_EXPIRING = "diagnosis_expiring", "Diagnostic d'éligibilité bientôt expiré"
+    PASS_ENDING = "pass_ending", "Fin du PASS IAE proche"
+    NO_APPOINTMENT = "no_appointment", "Pas d'entretien récent"
+    PROLONGATION_WINDOW = "prolongation_window", "PASS IAE en période de prolongation"
+    LONG_PATHWAY = "long_pathway", "Parcours de plus de 24 mois"
+    SENIOR_57 = "senior_57", "57 ans et plus"
+    SENIOR_50 = "senior_50", "50 ans et plus"
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayFacts:
+    """What the alerts need to know about one person, as plain values.
+
+    ``pass_start``/``pass_end``: the latest PASS IAE, end with suspensions and prolongations;
+    ``latest_diagnosis``: date of the latest eligibility diagnosis and whether an authorised
+    prescriber made it; ``insertion_periods``: insertion steps in every entity of the group;
+    ``in_insertion``: an insertion step is open today.
+    """
+
+    birth_date: date
+    pass_start: date | None = None
+    pass_end: date | None = None
+    latest_diagnosis: tuple[date, bool] | None = None
+    insertion_periods: tuple[tuple[date, date | None], ...] = ()
+    in_insertion: bool = False
+    last_appointment: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayAlert:
+    """One alert: its kind, the date it refers to, and a French sentence for the row."""
+
+    kind: AlertKind
+    day: date | None
+    detail: str
+
+
+def pathway_alerts(facts: PathwayFacts, today: date) -> tuple[PathwayAlert, ...]:
+    """Return the worklist alerts of one person on ``today``.
+
+    Only for a person in a pathway (an open insertion step, or a PASS valid or in its
+    prolongation window), except the diagnosis alert, which concerns people waiting for a PASS:
+    PASS ending within 3 months; PASS in its prolongation window (§3.5); employer diagnosis
+    expiring within 15 days without a valid PASS (§3.2); more than 24 months in insertion across
+    the group; 50+ (prolongation "50 ans et plus", R5132-1-8) or 57+ (CDI inclusion, loi
+    2020-1577); more than 30 days without an appointment.
+    """
+    alerts: list[PathwayAlert] = []
+    start, end = facts.pass_start, facts.pass_end
+    pass_valid = start is not None and end is not None and is_pass_valid_on(start, end, today)
+    in_window = False
+    if end is not None:
+        try:
+            in_window = is_in_prolongation_window(end, today)
+            window_last = prolongation_window(end)[1]
+        except ParameterNotInForce:
+            in_window = False
+        if pass_valid and ends_within(end, today, PASS_ENDING_ALERT_MONTHS):
+            alerts.append(
+                PathwayAlert(AlertKind.PASS_ENDING, end, f"Le PASS IAE prend fin le {_fr(end)}.")
+            )
+        if in_window:
+            alerts.append(
+                PathwayAlert(
+                    AlertKind.PROLONGATION_WINDOW,
+                    end,
+                    f"Prolongation à demander au plus tard le {_fr(window_last)}"
+                    f" (fin du PASS IAE le {_fr(end)}).",
+                )
+            )
+    if facts.latest_diagnosis is not None and not pass_valid:
+        made_on, by_prescriber = facts.latest_diagnosis
+        if not by_prescriber:
+            valid_until = diagnosis_valid_until(made_on, prescriber_is_authorised=False)
+            if ends_within_days(valid_until, today, DIAGNOSIS_EXPIRY_ALERT_DAYS.on(today)):
+                alerts.append(
+                    PathwayAlert(
+                        AlertKind.DIAGNOSIS_EXPIRING,
+                        valid_until,
+                        "Diagnostic de l'employeur valable jusqu'au"
+                        f" {_fr(valid_until)}, sans PASS IAE.",
+                    )
+                )
+    if not (facts.in_insertion or pass_valid or in_window):
+        return tuple(alerts)
+    if is_long_insertion(facts.insertion_periods, today):
+        months = insertion_months(facts.insertion_periods, today)
+        days = insertion_days(facts.insertion_periods, today)
+        since = (
+            today - timedelta(days=days - 1) + relativedelta(months=LONG_PATHWAY_MONTHS.on(today))
+        )
+        alerts.append(
+            PathwayAlert(
+                AlertKind.LONG_PATHWAY,
+                since,
+                f"{str(months).replace('.', ',')} mois en insertion dans le groupe.",
+            )
+        )
+    flags = senior_threshold_flags(facts.birth_date, today)
+    if flags.aged_57_plus:
+        alerts.append(
+            PathwayAlert(
+                AlertKind.SENIOR_57,
+                facts.birth_date + relativedelta(years=CDI_INCLUSION_AGE.on(today)),
+                "CDI inclusion possible (57 ans et plus) ; prolongation du PASS IAE"
+                " « 50 ans et plus » aussi.",
+            )
+        )
+    elif flags.aged_50_plus:
+        alerts.append(
+            PathwayAlert(
+                AlertKind.SENIOR_50,
+                facts.birth_date + relativedelta(years=SENIOR_AGE.on(today)),
+                "Prolongation du PASS IAE possible (motif « 50 ans et plus »).",
+            )
+        )
+    if appointment_overdue(facts.last_appointment, today):
+        detail = (
+            "Aucun entretien enregistré."
+            if facts.last_appointment is None
+            else f"Dernier entretien le {_fr(facts.last_appointment)}."
+        )
+        alerts.append(PathwayAlert(AlertKind.NO_APPOINTMENT, facts.last_appointment, detail))
+    return tuple(alerts)
