@@ -11,6 +11,8 @@ from django.db import transaction
 from tremplin.accounts import demo as accounts_demo
 from tremplin.core.dates import today
 from tremplin.organisations import demo as organisations_demo
+from tremplin.pathways import demo as pathways_demo
+from tremplin.people import demo as people_demo
 
 
 class Command(BaseCommand):
@@ -35,6 +37,10 @@ class Command(BaseCommand):
             group = organisations_demo.load(day)
             self.stdout.write("Comptes de démonstration…")
             users = accounts_demo.load(group)
+            self.stdout.write("Personnes et accueils…")
+            people_demo.load(group, day)
+            self.stdout.write("Parcours, PASS IAE, accompagnement et sorties…")
+            pathways_demo.load(group, day)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Groupe « {group.name} » prêt : {group.entities.count()} structures, "
