@@ -9,15 +9,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 
 from tremplin.contracts.rules import (
+    FIXED_TERM_KINDS,
+    INSERTION_KINDS,
     CddiDerogation,
     ContractKind,
     EndReason,
     JobCategory,
     PartTimeDerogation,
     PostType,
+    format_decimal,
+    started_months,
 )
+from tremplin.core.dates import format_date
+from tremplin.core.money import format_euros
 
 # Monthly hours of a full-time post: 35 h × 52 / 12 (Code du travail, art. L3121-27).
 FULL_TIME_MONTHLY_HOURS = Decimal("151.67")
@@ -28,6 +35,18 @@ class Funding(models.TextChoices):
     AIDE_AU_POSTE = "aide_au_poste", "Aide au poste d'insertion (IAE)"
     PEC = "pec", "Aide PEC (CUI-CAE)"
     NONE = "none", "Sans aide"
+
+
+def default_funding(kind: ContractKind, *, convention_in_force: bool) -> Funding:
+    """The usual financing of a contract: the aide au poste pays for insertion posts of an entity
+    holding an IAE convention (Code du travail, art. L5132-2), the PEC aid for a PEC
+    (art. L5134-30), nothing otherwise. The two do not cumulate on one post (domain §2.6).
+    """
+    if kind is ContractKind.PEC:
+        return Funding.PEC
+    if kind in INSERTION_KINDS and convention_in_force:
+        return Funding.AIDE_AU_POSTE
+    return Funding.NONE
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -41,6 +60,14 @@ class ContractQuerySet(models.QuerySet["Contract"]):
 
     def for_entities(self, entity_ids: list[int]) -> ContractQuerySet:
         return self.filter(entity_id__in=entity_ids)
+
+    def running_between(self, first: date, last: date) -> ContractQuerySet:
+        """Contracts running on at least one day from ``first`` to ``last`` (both included)."""
+        return self.filter(start__lte=last).filter(
+            models.Q(actual_end__gte=first)
+            | models.Q(actual_end__isnull=True, planned_end__isnull=True)
+            | models.Q(actual_end__isnull=True, planned_end__gte=first)
+        )
 
 
 class Contract(models.Model):
@@ -146,6 +173,43 @@ class Contract(models.Model):
         return self.start <= day and (self.end is None or day <= self.end)
 
     @property
+    def is_ended(self) -> bool:
+        """Whether the end of the contract has been recorded."""
+        return self.actual_end is not None
+
+    @property
+    def can_be_amended(self) -> bool:
+        return not self.is_ended
+
+    @property
+    def can_be_ended(self) -> bool:
+        return not self.is_ended
+
+    def renewal_chain(self) -> list[Contract]:
+        """The contracts this one continues, oldest first, ending with itself."""
+        chain = [self]
+        while chain[0].renews_id is not None:
+            chain.insert(0, Contract.objects.get(pk=chain[0].renews_id))
+        return chain
+
+    def months_before(self) -> int:
+        """Started months of the contracts this one renews (art. L1242-8-1 counts them)."""
+        return sum(
+            started_months(c.start, c.planned_end)
+            for c in self.renewal_chain()[:-1]
+            if c.planned_end is not None
+        )
+
+    def can_be_renewed(self, *, has_renewal: bool) -> bool:
+        """A fixed-term contract with a term, not ended, not renewed yet (art. L1243-13)."""
+        return (
+            ContractKind(self.kind) in FIXED_TERM_KINDS
+            and self.planned_end is not None
+            and not self.is_ended
+            and not has_renewal
+        )
+
+    @property
     def etp(self) -> Decimal:
         """Full-time equivalent of the contractual hours (35 h a week, 151,67 h a month)."""
         if self.weekly_hours:
@@ -174,6 +238,61 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Avenant du {self.effective_on:%d/%m/%Y} : {self.reason}"
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """``(label, before, after)`` of each change, in French, for the contract page."""
+        return [
+            (amendment_label(name), _display(name, old), _display(name, new))
+            for name, (old, new) in self.changes.items()
+        ]
+
+
+# Keys of ``Amendment.changes`` that are not contract fields: the avenant of a staff loan.
+LOAN_CHANGE_LABELS = {
+    "staff_loan": "Prêt de main-d'œuvre",
+    "staff_loan_hours": "Heures prêtées par semaine",
+}
+
+
+def _contract_field(name: str) -> models.Field[object, object]:
+    field = Contract._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def amendment_label(name: str) -> str:
+    if name in LOAN_CHANGE_LABELS:
+        return LOAN_CHANGE_LABELS[name]
+    return capfirst(str(_contract_field(name).verbose_name))
+
+
+def amendment_value(value: object) -> str:
+    """The stored form of one side of a change: ISO dates, plain decimals, choice values."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def _display(name: str, value: str) -> str:
+    """The French reading of a stored change value."""
+    if value == "":
+        return "—"
+    if name in LOAN_CHANGE_LABELS:
+        return value
+    field = _contract_field(name)
+    if isinstance(field, models.DateField):
+        return format_date(date.fromisoformat(value))
+    if name == "hourly_rate":
+        return format_euros(Decimal(value))
+    if isinstance(field, models.DecimalField):
+        return f"{format_decimal(Decimal(value))} h"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value
 
 
 class HabilitationKind(models.TextChoices):

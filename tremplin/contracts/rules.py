@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
 
+from tremplin.accounts.rules import Role
 from tremplin.clients.rules import ClientKind
 from tremplin.core import dates, money
 from tremplin.core.parameters import DatedParameter, ParameterNotInForce, Period
@@ -1388,3 +1389,446 @@ def mad_derogation_errors(valid_from: date, valid_to: date) -> list[str]:
             f"fin au plus tard le {_day(latest)}."
         ]
     return []
+
+
+# --- Contract pages: who may do what, probation end, ending, staff loans ------------------------
+
+# Who may read and write contracts (need-to-know, domain.md §10): the transversal HR function
+# and the direction write for the whole group; CIP, planners and accountants read the contracts
+# of their entities; other roles get 403.
+CONTRACT_READ_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.CIP, Role.PLANNER, Role.ACCOUNTANT})
+CONTRACT_WRITE_ROLES = frozenset({Role.DIRECTION, Role.HR})
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Return the last of ``days`` working days (Monday to Friday) counted from ``start``.
+
+    ``start`` counts when it is a working day. Public holidays are not known here: the result
+    may be one or two days early in weeks that hold one, which keeps a probation end cautious.
+    """
+    day = start
+    counted = 0
+    while True:
+        if day.weekday() < 5:
+            counted += 1
+            if counted >= days:
+                return day
+        day += timedelta(days=1)
+
+
+def probation_end(
+    kind: ContractKind,
+    start: date,
+    planned_end: date | None,
+    *,
+    category: JobCategory = JobCategory.WORKER_EMPLOYEE,
+) -> date:
+    """Return the last day of the legal maximum probation period of a contract.
+
+    Applies :func:`probation_period` (Code du travail, art. L1242-10, L1251-14, L1221-19):
+    a length in months ends on :func:`period_end`; calendar days (CDD) count from the start day
+    included, working days (missions) skip week-ends. Never after the contract's term.
+    """
+    months = started_months(start, planned_end) if planned_end is not None else None
+    weeks = ((planned_end - start).days + 1) // 7 if planned_end is not None else None
+    length = probation_period(kind, months, on=start, duration_weeks=weeks, category=category)
+    if isinstance(length, relativedelta):
+        last = period_end(start, length.months)
+    elif kind is ContractKind.ETTI_MISSION:
+        last = add_working_days(start, length)
+    else:
+        last = start + timedelta(days=max(length, 1) - 1)
+    return last if planned_end is None else min(last, planned_end)
+
+
+END_FIELD_LABELS: dict[str, str] = {"actual_end": "Fin effective", "end_reason": "Motif de fin"}
+_PROBATION_END_REASONS = frozenset(
+    {EndReason.PROBATION_END_BY_EMPLOYER, EndReason.PROBATION_END_BY_EMPLOYEE}
+)
+
+
+def end_errors(
+    *,
+    start: date,
+    planned_end: date | None,
+    probation_end: date | None,
+    actual_end: date,
+    reason: EndReason,
+) -> dict[str, list[str]]:
+    """Return French messages, keyed ``actual_end`` or ``end_reason``, on ending a contract.
+
+    A contract ends on or after its first day; a fixed-term contract that goes on after its term
+    becomes a contract without term (Code du travail, art. L1243-11), so the actual end never
+    passes the planned one (a longer contract is a renewal, art. L1243-13); "end of term" is
+    the planned end itself; a break during the probation period happens within it
+    (art. L1221-20, L1242-10).
+    """
+    errors: _Errors = {}
+    if actual_end < start:
+        _add(errors, "actual_end", f"antérieure au début du contrat ({_day(start)}).")
+        return errors
+    if planned_end is not None and actual_end > planned_end:
+        _add(
+            errors,
+            "actual_end",
+            f"postérieure au terme prévu ({_day(planned_end)}) : un contrat à durée déterminée "
+            f"qui se poursuit après son terme devient à durée indéterminée ({_CT}, "
+            "art. L1243-11) ; le renouveler plutôt (art. L1243-13).",
+        )
+    if reason is EndReason.END_OF_TERM:
+        if planned_end is None:
+            _add(errors, "end_reason", "un contrat sans terme ne prend pas fin « à son terme ».")
+        elif actual_end != planned_end:
+            _add(
+                errors,
+                "end_reason",
+                f"« fin du contrat à son terme » suppose une fin effective au terme prévu, le "
+                f"{_day(planned_end)} ; sinon, indiquer le motif de la rupture anticipée.",
+            )
+    elif reason in _PROBATION_END_REASONS:
+        if probation_end is None:
+            _add(
+                errors,
+                "end_reason",
+                "aucune période d'essai n'est enregistrée pour ce contrat.",
+            )
+        elif actual_end > probation_end:
+            _add(
+                errors,
+                "end_reason",
+                f"la période d'essai a pris fin le {_day(probation_end)} : une rupture le "
+                f"{_day(actual_end)} n'est plus une rupture de la période d'essai ({_CT}, "
+                "art. L1221-20 et L1242-10).",
+            )
+    return errors
+
+
+LOAN_FIELD_LABELS: dict[str, str] = {
+    "borrower": "Structure utilisatrice",
+    "start": "Début",
+    "end": "Fin",
+    "weekly_hours": "Heures par semaine",
+    "consent_on": "Accord écrit du salarié le",
+}
+_LOAN_BASIS = f"{_CT}, art. L8241-2"
+
+
+def staff_loan_errors(
+    *,
+    lender_id: int,
+    lender_group_id: int,
+    borrower_id: int,
+    borrower_group_id: int,
+    contract_start: date,
+    contract_end: date | None,
+    start: date,
+    end: date,
+    consent_on: date,
+    weekly_hours: Decimal,
+    contract_weekly_hours: Decimal | None,
+    other_loans: Sequence[tuple[date, date]] = (),
+) -> dict[str, list[str]]:
+    """Return French messages, keyed by loan field, on lending a worker inside the group.
+
+    Code du travail, art. L8241-1 and L8241-2: a non-profit loan of staff needs an agreement
+    between the lender and the user company, the worker's written consent given beforehand and
+    an amendment to the contract; within Tremplin it is limited to the entities of one group.
+    The loan lies within the contract, does not exceed its weekly hours and does not overlap
+    another loan of the same contract.
+    """
+    errors: _Errors = {}
+    if borrower_id == lender_id:
+        _add(errors, "borrower", "le salarié ne peut pas être prêté à son propre employeur.")
+    elif borrower_group_id != lender_group_id:
+        _add(
+            errors,
+            "borrower",
+            f"le prêt de main-d'œuvre ne se fait ici qu'entre structures du même groupe "
+            f"({_LOAN_BASIS}).",
+        )
+    if end < start:
+        _add(errors, "end", f"antérieure au début du prêt ({_day(start)}).")
+        return errors
+    if start < contract_start:
+        _add(
+            errors,
+            "start",
+            f"antérieur au début du contrat ({_day(contract_start)}) : le prêt s'inscrit dans "
+            f"le contrat de travail ({_LOAN_BASIS}).",
+        )
+    if contract_end is not None and end > contract_end:
+        _add(
+            errors,
+            "end",
+            f"postérieure à la fin du contrat ({_day(contract_end)}) : le prêt s'inscrit dans "
+            f"le contrat de travail ({_LOAN_BASIS}).",
+        )
+    if consent_on > start:
+        _add(
+            errors,
+            "consent_on",
+            f"l'accord écrit du salarié précède le début du prêt ({_day(start)}) ({_LOAN_BASIS}).",
+        )
+    if weekly_hours <= 0:
+        _add(errors, "weekly_hours", "doit être supérieur à 0 h.")
+    elif contract_weekly_hours is not None and weekly_hours > contract_weekly_hours:
+        _add(
+            errors,
+            "weekly_hours",
+            f"{_hours(weekly_hours)} dépassent la durée hebdomadaire du contrat "
+            f"({_hours(contract_weekly_hours)}).",
+        )
+    for other_start, other_end in other_loans:
+        if start <= other_end and other_start <= end:
+            _add(
+                errors,
+                "start",
+                f"un autre prêt de ce contrat couvre déjà la période du {_day(other_start)} au "
+                f"{_day(other_end)}.",
+            )
+    return errors
+
+
+# --- HR register: alerts ------------------------------------------------------------------------
+
+_TREMPLIN_CHOICE = "Paramètre de gestion Tremplin (délai d'alerte du registre du personnel)"
+
+CONTRACT_ENDING_ALERT_DAYS: DatedParameter[int] = DatedParameter(
+    "register_contract_ending_alert_days",
+    "Délai d'alerte avant la fin d'un contrat (jours)",
+    (Period(30, RECORDED_FROM, None, _TREMPLIN_CHOICE),),
+)
+WORK_PERMIT_ALERT_DAYS: DatedParameter[int] = DatedParameter(
+    "register_work_permit_alert_days",
+    "Délai d'alerte avant l'expiration d'une autorisation de travail (jours)",
+    (Period(60, RECORDED_FROM, None, _TREMPLIN_CHOICE),),
+)
+MEDICAL_VISIT_ALERT_DAYS: DatedParameter[int] = DatedParameter(
+    "register_medical_visit_alert_days",
+    "Délai d'alerte avant l'échéance d'une visite médicale (jours)",
+    (Period(30, RECORDED_FROM, None, _TREMPLIN_CHOICE),),
+)
+HABILITATION_ALERT_DAYS: DatedParameter[int] = DatedParameter(
+    "register_habilitation_alert_days",
+    "Délai d'alerte avant l'expiration d'une habilitation (jours)",
+    (Period(60, RECORDED_FROM, None, _TREMPLIN_CHOICE),),
+)
+
+
+class AlertKind(models.TextChoices):
+    CONTRACT_ENDING = "contract_ending", "Fin de contrat proche"
+    WORK_PERMIT_EXPIRING = "work_permit_expiring", "Autorisation de travail bientôt expirée"
+    WORK_PERMIT_EXPIRED = "work_permit_expired", "Autorisation de travail expirée"
+    MEDICAL_VISIT_DUE = "medical_visit_due", "Visite médicale à prévoir"
+    MEDICAL_VISIT_OVERDUE = "medical_visit_overdue", "Visite médicale en retard"
+    HABILITATION_EXPIRING = "habilitation_expiring", "Habilitation bientôt expirée"
+    HABILITATION_EXPIRED = "habilitation_expired", "Habilitation expirée"
+    BELOW_SMIC = "below_smic", "Taux horaire inférieur au SMIC"
+
+
+_URGENT_ALERTS = frozenset(
+    {
+        AlertKind.WORK_PERMIT_EXPIRED,
+        AlertKind.MEDICAL_VISIT_OVERDUE,
+        AlertKind.HABILITATION_EXPIRED,
+        AlertKind.BELOW_SMIC,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterAlert:
+    """One alert of the HR register on a worker: its kind, the date concerned, a sentence."""
+
+    kind: AlertKind
+    day: date
+    message: str
+
+    @property
+    def is_urgent(self) -> bool:
+        """Expired, overdue or unlawful now, rather than coming."""
+        return self.kind in _URGENT_ALERTS
+
+
+def _within(day: date, today: date, days: int) -> bool:
+    """Whether ``day`` falls between ``today`` and ``today`` + ``days``, both included."""
+    return today <= day <= today + timedelta(days=days)
+
+
+def register_alerts(
+    *,
+    today: date,
+    contract_end: date | None = None,
+    work_permit_until: date | None = None,
+    medical_visit_due: date | None = None,
+    habilitations: Sequence[tuple[str, date | None]] = (),
+    hourly_rate: Decimal | None = None,
+) -> list[RegisterAlert]:
+    """Return the alerts of one line of the HR register on ``today``.
+
+    - contract ending within :data:`CONTRACT_ENDING_ALERT_DAYS` (its last day included);
+    - work permit (titre de séjour, Code du travail, art. L5221-8: the employer checks it)
+      expiring within :data:`WORK_PERMIT_ALERT_DAYS`, or expired (valid through its last day);
+    - medical visit (art. R4624-10 and R4624-16) due within :data:`MEDICAL_VISIT_ALERT_DAYS`,
+      or overdue;
+    - habilitation, given as ``(label, expires_on)``, expiring within
+      :data:`HABILITATION_ALERT_DAYS`, or expired;
+    - hourly rate below the SMIC in force today (art. L3231-2), after a SMIC increase.
+    """
+    alerts: list[RegisterAlert] = []
+    if contract_end is not None and _within(
+        contract_end, today, CONTRACT_ENDING_ALERT_DAYS.on(today)
+    ):
+        alerts.append(
+            RegisterAlert(
+                AlertKind.CONTRACT_ENDING,
+                contract_end,
+                f"Contrat se terminant le {_day(contract_end)}.",
+            )
+        )
+    if work_permit_until is not None:
+        if work_permit_until < today:
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.WORK_PERMIT_EXPIRED,
+                    work_permit_until,
+                    f"Autorisation de travail expirée depuis le {_day(work_permit_until)} "
+                    f"({_CT}, art. L5221-8).",
+                )
+            )
+        elif _within(work_permit_until, today, WORK_PERMIT_ALERT_DAYS.on(today)):
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.WORK_PERMIT_EXPIRING,
+                    work_permit_until,
+                    f"Autorisation de travail valable jusqu'au {_day(work_permit_until)}.",
+                )
+            )
+    if medical_visit_due is not None:
+        if medical_visit_due < today:
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.MEDICAL_VISIT_OVERDUE,
+                    medical_visit_due,
+                    f"Visite médicale en retard : prévue avant le {_day(medical_visit_due)}.",
+                )
+            )
+        elif _within(medical_visit_due, today, MEDICAL_VISIT_ALERT_DAYS.on(today)):
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.MEDICAL_VISIT_DUE,
+                    medical_visit_due,
+                    f"Visite médicale à réaliser avant le {_day(medical_visit_due)}.",
+                )
+            )
+    for label, expires_on in habilitations:
+        if expires_on is None:
+            continue
+        if expires_on < today:
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.HABILITATION_EXPIRED,
+                    expires_on,
+                    f"{label} : expirée depuis le {_day(expires_on)}.",
+                )
+            )
+        elif _within(expires_on, today, HABILITATION_ALERT_DAYS.on(today)):
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.HABILITATION_EXPIRING,
+                    expires_on,
+                    f"{label} : valable jusqu'au {_day(expires_on)}.",
+                )
+            )
+    if hourly_rate is not None:
+        smic = SMIC_HOURLY.period_on(today)
+        if hourly_rate < smic.value:
+            alerts.append(
+                RegisterAlert(
+                    AlertKind.BELOW_SMIC,
+                    smic.valid_from,
+                    f"Taux horaire de {_euros(hourly_rate)} inférieur au SMIC en vigueur depuis "
+                    f"le {_day(smic.valid_from)} ({_euros(smic.value)}) : un avenant s'impose "
+                    f"({_CT}, art. L3231-2).",
+                )
+            )
+    return sorted(alerts, key=lambda a: (not a.is_urgent, a.day))
+
+
+# --- Quality of employment ----------------------------------------------------------------------
+
+# Code du travail, art. L3121-27 and L3123-1: part time is below the legal duration, 35 h a week
+# or 151,67 h a month (35 × 52 / 12).
+LEGAL_WEEKLY_HOURS = Decimal(35)
+LEGAL_MONTHLY_HOURS = Decimal("151.67")
+WEEKS_PER_YEAR = Decimal(52)
+
+
+def contractual_monthly_hours(
+    weekly_hours: Decimal | None, monthly_hours: Decimal | None
+) -> Decimal | None:
+    """Return the contractual hours of a month: weekly × 52 / 12, else the guaranteed volume.
+
+    Rounded half up to the hundredth; ``None`` when the contract states neither (a CDDU paid on
+    the hours of each mission).
+    """
+    if weekly_hours:
+        return money.to_cents(weekly_hours * WEEKS_PER_YEAR / 12)
+    if monthly_hours:
+        return money.to_cents(monthly_hours)
+    return None
+
+
+def is_part_time(weekly_hours: Decimal | None, monthly_hours: Decimal | None) -> bool | None:
+    """Say whether contractual hours are part time (Code du travail, art. L3123-1).
+
+    Below 35 h a week, or below 151,67 h a month for a guaranteed monthly volume; ``None`` when
+    the contract states no hours.
+    """
+    if weekly_hours:
+        return weekly_hours < LEGAL_WEEKLY_HOURS
+    if monthly_hours:
+        return monthly_hours < LEGAL_MONTHLY_HOURS
+    return None
+
+
+def is_cddu_conversion(
+    kind: ContractKind, start: date, earlier: Iterable[tuple[ContractKind, date]]
+) -> bool:
+    """Say whether a contract turns a CDDU worker into a CDDUA one (the seed's first goal).
+
+    ``earlier`` holds the kind and start of the same person's contracts in the same entity: a
+    CDDUA counts as a conversion when one of them is a CDDU started before it (domain §2.2).
+    """
+    return kind is ContractKind.CDDUA and any(
+        k is ContractKind.CDDU and s < start for k, s in earlier
+    )
+
+
+def percentage(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """Return ``part`` as a percentage of ``whole``, one decimal, half up; ``None`` if empty."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class KindShare:
+    """How many contracts of one kind, and their share of all contracts, in percent."""
+
+    kind: ContractKind
+    count: int
+    share: Decimal | None
+
+
+def kind_mix(kinds: Iterable[ContractKind]) -> list[KindShare]:
+    """Return the count and share of each contract kind present, in the order of the enum."""
+    counts: dict[ContractKind, int] = {}
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    total = sum(counts.values())
+    return [
+        KindShare(kind, counts[kind], percentage(counts[kind], total))
+        for kind in ContractKind
+        if kind in counts
+    ]

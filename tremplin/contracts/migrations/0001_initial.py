@@ -6,132 +6,478 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
-        ('pathways', '0002_initial'),
-        ('people', '0001_initial'),
+        ("organisations", "0001_initial"),
+        ("pathways", "0002_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('CDDU', "CDD d'usage (CDDU)"), ('CDDUA', "CDD d'usage amélioré (CDDUA)"), ('CDDI', "CDD d'insertion (CDDI)"), ('ETTI_MISSION', 'Contrat de mission en ETTI'), ('CDI_INCLUSION', 'CDI inclusion (57 ans et plus)'), ('PEC', 'Parcours emploi compétences (CUI-CAE)'), ('CDI', 'CDI de droit commun'), ('CDD', 'CDD de droit commun')], max_length=16, verbose_name='type de contrat')),
-                ('post_type', models.CharField(choices=[('INSERTION', "Poste d'insertion"), ('PERMANENT', 'Poste permanent')], max_length=10, verbose_name='nature du poste')),
-                ('start', models.DateField(verbose_name='début')),
-                ('planned_end', models.DateField(blank=True, null=True, verbose_name='fin prévue')),
-                ('actual_end', models.DateField(blank=True, null=True, verbose_name='fin effective')),
-                ('end_reason', models.CharField(blank=True, choices=[('END_OF_TERM', 'Fin du contrat à son terme'), ('RESIGNATION', 'Démission'), ('DISMISSAL', 'Licenciement'), ('PROBATION_END_BY_EMPLOYER', "Rupture de la période d'essai par l'employeur"), ('PROBATION_END_BY_EMPLOYEE', "Rupture de la période d'essai par le salarié"), ('MUTUAL_AGREEMENT', "Rupture d'un commun accord"), ('HIRED_CDI', 'Embauche en CDI'), ('HIRED_CDD_OVER_6_MONTHS', 'Embauche en CDD ou intérim de plus de 6 mois'), ('HIRED_CDD_UNDER_6_MONTHS', 'Embauche en CDD ou intérim de moins de 6 mois'), ('HIRED_ASSISTED_CONTRACT', 'Contrat aidé chez un employeur de droit commun'), ('HIRED_OTHER_SIAE', "Embauche dans une autre structure d'insertion"), ('HIRED_CDI_INCLUSION', 'Embauche en CDI inclusion'), ('PUBLIC_SERVICE', 'Stage ou titularisation dans la fonction publique'), ('BUSINESS_CREATION', "Création d'entreprise"), ('TRAINING', 'Entrée en formation qualifiante ou pré-qualifiante'), ('JOB_SEEKING', "Demandeur d'emploi"), ('INACTIVE', 'Inactivité'), ('HEALTH', 'Raisons de santé'), ('MOVED_AWAY', 'Déménagement'), ('RETIREMENT', 'Départ à la retraite'), ('DEATH', 'Décès')], max_length=32, verbose_name='motif de fin')),
-                ('weekly_hours', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='durée hebdomadaire (h)')),
-                ('monthly_hours', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='volume mensuel garanti (h)')),
-                ('hourly_rate', models.DecimalField(decimal_places=4, max_digits=7, verbose_name='taux horaire brut (€)')),
-                ('job_title', models.CharField(max_length=200, verbose_name='emploi')),
-                ('job_category', models.CharField(choices=[('WORKER_EMPLOYEE', 'Ouvrier ou employé'), ('SUPERVISOR', 'Agent de maîtrise ou technicien'), ('EXECUTIVE', 'Cadre')], default='WORKER_EMPLOYEE', max_length=16, verbose_name='catégorie')),
-                ('probation_end', models.DateField(blank=True, null=True, verbose_name="fin de la période d'essai")),
-                ('funding', models.CharField(choices=[('aide_au_poste', "Aide au poste d'insertion (IAE)"), ('pec', 'Aide PEC (CUI-CAE)'), ('none', 'Sans aide')], max_length=16, verbose_name='financement')),
-                ('derogation_reason', models.CharField(blank=True, max_length=200, verbose_name='motif de dérogation horaire')),
-                ('part_time_derogation', models.CharField(blank=True, choices=[('EMPLOYEE_REQUEST', 'Demande écrite et motivée du salarié'), ('SHORT_CONTRACT', 'Contrat de 7 jours au plus'), ('REPLACEMENT', 'CDD de remplacement'), ('STUDENT', 'Étudiant de moins de 26 ans'), ('BRANCH_AGREEMENT', 'Accord de branche étendu'), ('INSERTION_PATHWAY', "Parcours d'insertion (SIAE)")], max_length=20, verbose_name='dérogation au temps partiel minimal')),
-                ('cddi_derogation', models.CharField(blank=True, choices=[('COURT_SENTENCE', 'Personne sous main de justice (aménagement de peine)'), ('TRAINING_IN_PROGRESS', "Achèvement d'une action de formation"), ('SENIOR_50', 'Salarié âgé de 50 ans et plus'), ('DISABLED_WORKER', 'Travailleur handicapé (RQTH)'), ('SEVERE_DIFFICULTIES', 'Difficultés particulièrement importantes')], max_length=20, verbose_name='dérogation à la durée du CDDI')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='organisations.entity', verbose_name='employeur')),
-                ('pathway_step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contracts', to='pathways.pathwaystep', verbose_name='étape de parcours')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='people.person', verbose_name='salarié')),
-                ('renews', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='renewals', to='contracts.contract', verbose_name='renouvellement de')),
-                ('rome', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.romejob', verbose_name='métier (ROME)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("CDDU", "CDD d'usage (CDDU)"),
+                            ("CDDUA", "CDD d'usage amélioré (CDDUA)"),
+                            ("CDDI", "CDD d'insertion (CDDI)"),
+                            ("ETTI_MISSION", "Contrat de mission en ETTI"),
+                            ("CDI_INCLUSION", "CDI inclusion (57 ans et plus)"),
+                            ("PEC", "Parcours emploi compétences (CUI-CAE)"),
+                            ("CDI", "CDI de droit commun"),
+                            ("CDD", "CDD de droit commun"),
+                        ],
+                        max_length=16,
+                        verbose_name="type de contrat",
+                    ),
+                ),
+                (
+                    "post_type",
+                    models.CharField(
+                        choices=[
+                            ("INSERTION", "Poste d'insertion"),
+                            ("PERMANENT", "Poste permanent"),
+                        ],
+                        max_length=10,
+                        verbose_name="nature du poste",
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="début")),
+                ("planned_end", models.DateField(blank=True, null=True, verbose_name="fin prévue")),
+                (
+                    "actual_end",
+                    models.DateField(blank=True, null=True, verbose_name="fin effective"),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("END_OF_TERM", "Fin du contrat à son terme"),
+                            ("RESIGNATION", "Démission"),
+                            ("DISMISSAL", "Licenciement"),
+                            (
+                                "PROBATION_END_BY_EMPLOYER",
+                                "Rupture de la période d'essai par l'employeur",
+                            ),
+                            (
+                                "PROBATION_END_BY_EMPLOYEE",
+                                "Rupture de la période d'essai par le salarié",
+                            ),
+                            ("MUTUAL_AGREEMENT", "Rupture d'un commun accord"),
+                            ("HIRED_CDI", "Embauche en CDI"),
+                            (
+                                "HIRED_CDD_OVER_6_MONTHS",
+                                "Embauche en CDD ou intérim de plus de 6 mois",
+                            ),
+                            (
+                                "HIRED_CDD_UNDER_6_MONTHS",
+                                "Embauche en CDD ou intérim de moins de 6 mois",
+                            ),
+                            (
+                                "HIRED_ASSISTED_CONTRACT",
+                                "Contrat aidé chez un employeur de droit commun",
+                            ),
+                            ("HIRED_OTHER_SIAE", "Embauche dans une autre structure d'insertion"),
+                            ("HIRED_CDI_INCLUSION", "Embauche en CDI inclusion"),
+                            ("PUBLIC_SERVICE", "Stage ou titularisation dans la fonction publique"),
+                            ("BUSINESS_CREATION", "Création d'entreprise"),
+                            ("TRAINING", "Entrée en formation qualifiante ou pré-qualifiante"),
+                            ("JOB_SEEKING", "Demandeur d'emploi"),
+                            ("INACTIVE", "Inactivité"),
+                            ("HEALTH", "Raisons de santé"),
+                            ("MOVED_AWAY", "Déménagement"),
+                            ("RETIREMENT", "Départ à la retraite"),
+                            ("DEATH", "Décès"),
+                        ],
+                        max_length=32,
+                        verbose_name="motif de fin",
+                    ),
+                ),
+                (
+                    "weekly_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="durée hebdomadaire (h)",
+                    ),
+                ),
+                (
+                    "monthly_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="volume mensuel garanti (h)",
+                    ),
+                ),
+                (
+                    "hourly_rate",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=7, verbose_name="taux horaire brut (€)"
+                    ),
+                ),
+                ("job_title", models.CharField(max_length=200, verbose_name="emploi")),
+                (
+                    "job_category",
+                    models.CharField(
+                        choices=[
+                            ("WORKER_EMPLOYEE", "Ouvrier ou employé"),
+                            ("SUPERVISOR", "Agent de maîtrise ou technicien"),
+                            ("EXECUTIVE", "Cadre"),
+                        ],
+                        default="WORKER_EMPLOYEE",
+                        max_length=16,
+                        verbose_name="catégorie",
+                    ),
+                ),
+                (
+                    "probation_end",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="fin de la période d'essai"
+                    ),
+                ),
+                (
+                    "funding",
+                    models.CharField(
+                        choices=[
+                            ("aide_au_poste", "Aide au poste d'insertion (IAE)"),
+                            ("pec", "Aide PEC (CUI-CAE)"),
+                            ("none", "Sans aide"),
+                        ],
+                        max_length=16,
+                        verbose_name="financement",
+                    ),
+                ),
+                (
+                    "derogation_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="motif de dérogation horaire"
+                    ),
+                ),
+                (
+                    "part_time_derogation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("EMPLOYEE_REQUEST", "Demande écrite et motivée du salarié"),
+                            ("SHORT_CONTRACT", "Contrat de 7 jours au plus"),
+                            ("REPLACEMENT", "CDD de remplacement"),
+                            ("STUDENT", "Étudiant de moins de 26 ans"),
+                            ("BRANCH_AGREEMENT", "Accord de branche étendu"),
+                            ("INSERTION_PATHWAY", "Parcours d'insertion (SIAE)"),
+                        ],
+                        max_length=20,
+                        verbose_name="dérogation au temps partiel minimal",
+                    ),
+                ),
+                (
+                    "cddi_derogation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "COURT_SENTENCE",
+                                "Personne sous main de justice (aménagement de peine)",
+                            ),
+                            ("TRAINING_IN_PROGRESS", "Achèvement d'une action de formation"),
+                            ("SENIOR_50", "Salarié âgé de 50 ans et plus"),
+                            ("DISABLED_WORKER", "Travailleur handicapé (RQTH)"),
+                            ("SEVERE_DIFFICULTIES", "Difficultés particulièrement importantes"),
+                        ],
+                        max_length=20,
+                        verbose_name="dérogation à la durée du CDDI",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="organisations.entity",
+                        verbose_name="employeur",
+                    ),
+                ),
+                (
+                    "pathway_step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contracts",
+                        to="pathways.pathwaystep",
+                        verbose_name="étape de parcours",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="people.person",
+                        verbose_name="salarié",
+                    ),
+                ),
+                (
+                    "renews",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="renewals",
+                        to="contracts.contract",
+                        verbose_name="renouvellement de",
+                    ),
+                ),
+                (
+                    "rome",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.romejob",
+                        verbose_name="métier (ROME)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contrat de travail',
-                'verbose_name_plural': 'contrats de travail',
-                'ordering': ['-start', '-pk'],
+                "verbose_name": "contrat de travail",
+                "verbose_name_plural": "contrats de travail",
+                "ordering": ["-start", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Amendment',
+            name="Amendment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_on', models.DateField(verbose_name="date d'effet")),
-                ('reason', models.CharField(max_length=300, verbose_name="objet de l'avenant")),
-                ('changes', models.JSONField(default=dict, verbose_name='modifications')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='contracts.contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="date d'effet")),
+                ("reason", models.CharField(max_length=300, verbose_name="objet de l'avenant")),
+                ("changes", models.JSONField(default=dict, verbose_name="modifications")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="amendments",
+                        to="contracts.contract",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'avenant',
-                'verbose_name_plural': 'avenants',
-                'ordering': ['effective_on', 'pk'],
+                "verbose_name": "avenant",
+                "verbose_name_plural": "avenants",
+                "ordering": ["effective_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Habilitation',
+            name="Habilitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('permis_b', 'Permis B'), ('caces', 'CACES'), ('habilitation_electrique', 'Habilitation électrique'), ('sst', 'Sauveteur secouriste du travail (SST)'), ('hygiene_alimentaire', 'Hygiène alimentaire (HACCP)'), ('travail_hauteur', 'Travail en hauteur'), ('produits', "Utilisation des produits d'entretien"), ('autre', 'Autre qualification')], max_length=24, verbose_name='nature')),
-                ('label', models.CharField(blank=True, max_length=200, verbose_name='précision')),
-                ('obtained_on', models.DateField(verbose_name='obtenue le')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name="valable jusqu'au")),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='habilitations', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("permis_b", "Permis B"),
+                            ("caces", "CACES"),
+                            ("habilitation_electrique", "Habilitation électrique"),
+                            ("sst", "Sauveteur secouriste du travail (SST)"),
+                            ("hygiene_alimentaire", "Hygiène alimentaire (HACCP)"),
+                            ("travail_hauteur", "Travail en hauteur"),
+                            ("produits", "Utilisation des produits d'entretien"),
+                            ("autre", "Autre qualification"),
+                        ],
+                        max_length=24,
+                        verbose_name="nature",
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=200, verbose_name="précision")),
+                ("obtained_on", models.DateField(verbose_name="obtenue le")),
+                (
+                    "expires_on",
+                    models.DateField(blank=True, null=True, verbose_name="valable jusqu'au"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="habilitations",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'habilitation',
-                'verbose_name_plural': 'habilitations',
-                'ordering': ['kind', '-obtained_on'],
+                "verbose_name": "habilitation",
+                "verbose_name_plural": "habilitations",
+                "ordering": ["kind", "-obtained_on"],
             },
         ),
         migrations.CreateModel(
-            name='MedicalVisit',
+            name="MedicalVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='réalisée le')),
-                ('next_due_on', models.DateField(verbose_name='prochaine visite avant le')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.entity')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medical_visits', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="réalisée le")),
+                ("next_due_on", models.DateField(verbose_name="prochaine visite avant le")),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.entity",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medical_visits",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visite médicale',
-                'verbose_name_plural': 'visites médicales',
-                'ordering': ['next_due_on'],
+                "verbose_name": "visite médicale",
+                "verbose_name_plural": "visites médicales",
+                "ordering": ["next_due_on"],
             },
         ),
         migrations.CreateModel(
-            name='StaffLoan',
+            name="StaffLoan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='début')),
-                ('end', models.DateField(verbose_name='fin')),
-                ('weekly_hours', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='heures par semaine')),
-                ('hourly_cost', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='coût horaire refacturé (€)')),
-                ('agreement_reference', models.CharField(max_length=200, verbose_name='convention de mise à disposition')),
-                ('consent_on', models.DateField(verbose_name='accord écrit du salarié le')),
-                ('amendment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='loan', to='contracts.amendment', verbose_name='avenant au contrat')),
-                ('borrower', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='borrowed_staff', to='organisations.entity', verbose_name='structure utilisatrice')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='loans', to='contracts.contract', verbose_name='contrat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="début")),
+                ("end", models.DateField(verbose_name="fin")),
+                (
+                    "weekly_hours",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="heures par semaine"
+                    ),
+                ),
+                (
+                    "hourly_cost",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=7, verbose_name="coût horaire refacturé (€)"
+                    ),
+                ),
+                (
+                    "agreement_reference",
+                    models.CharField(
+                        max_length=200, verbose_name="convention de mise à disposition"
+                    ),
+                ),
+                ("consent_on", models.DateField(verbose_name="accord écrit du salarié le")),
+                (
+                    "amendment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loan",
+                        to="contracts.amendment",
+                        verbose_name="avenant au contrat",
+                    ),
+                ),
+                (
+                    "borrower",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="borrowed_staff",
+                        to="organisations.entity",
+                        verbose_name="structure utilisatrice",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loans",
+                        to="contracts.contract",
+                        verbose_name="contrat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "prêt de main-d'œuvre",
-                'verbose_name_plural': "prêts de main-d'œuvre",
-                'ordering': ['-start'],
+                "verbose_name": "prêt de main-d'œuvre",
+                "verbose_name_plural": "prêts de main-d'œuvre",
+                "ordering": ["-start"],
             },
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_end__isnull', True), ('planned_end__gte', models.F('start')), _connector='OR'), name='contract_planned_end_after_start'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("planned_end__isnull", True),
+                    ("planned_end__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="contract_planned_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('actual_end__isnull', True), ('actual_end__gte', models.F('start')), _connector='OR'), name='contract_actual_end_after_start'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("actual_end__isnull", True),
+                    ("actual_end__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="contract_actual_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('hourly_rate__gt', 0)), name='contract_hourly_rate_positive'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hourly_rate__gt", 0)), name="contract_hourly_rate_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffloan',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='loan_end_after_start'),
+            model_name="staffloan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gte", models.F("start"))), name="loan_end_after_start"
+            ),
         ),
     ]
