@@ -4,8 +4,29 @@ préfet derogations to the 480 h cap. The cap itself is ``contracts.rules.mad_ca
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+
+from tremplin.clients.rules import ClientKind
+from tremplin.contracts import rules as contract_rules
+from tremplin.organisations.rules import SiaeKind
+
+if TYPE_CHECKING:
+    from tremplin.organisations.models import Entity
+
+
+def is_association_intermediaire(entity: Entity) -> bool:
+    """Whether ``entity`` holds an IAE convention of association intermédiaire (art. L5132-7)."""
+    return entity.conventions.filter(kind=SiaeKind.AI).exists()
+
+
+class MadDerogationQuerySet(models.QuerySet["MadDerogation"]):
+    def ranges(self) -> list[tuple[date, date]]:
+        """The inclusive ``(valid_from, valid_to)`` ranges that ``mad_cap_status`` expects."""
+        return list(self.order_by("valid_from").values_list("valid_from", "valid_to"))
 
 
 class MadDerogation(models.Model):
@@ -21,6 +42,8 @@ class MadDerogation(models.Model):
     valid_to = models.DateField("au")
     reference = models.CharField("référence de la décision", max_length=200)
 
+    objects = MadDerogationQuerySet.as_manager()
+
     class Meta:
         verbose_name = "dérogation préfectorale"
         verbose_name_plural = "dérogations préfectorales"
@@ -34,6 +57,12 @@ class MadDerogation(models.Model):
 
     def __str__(self) -> str:
         return f"Dérogation du {self.valid_from:%d/%m/%Y} au {self.valid_to:%d/%m/%Y}"
+
+
+class PlacementQuerySet(models.QuerySet["Placement"]):
+    def of_worker(self, person_id: int, entity_id: int) -> PlacementQuerySet:
+        """Every placement of one salarié by one AI, whatever the contract: the cap's scope."""
+        return self.filter(contract__person_id=person_id, contract__entity_id=entity_id)
 
 
 class Placement(models.Model):
@@ -54,10 +83,20 @@ class Placement(models.Model):
     hours = models.DecimalField("heures prévues", max_digits=7, decimal_places=2)
     task = models.CharField("tâche précise et temporaire", max_length=300)
     workplace = models.CharField("lieu de travail", max_length=255, blank=True)
+    hourly_rate = models.DecimalField(
+        "prix horaire facturé (€ HT)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Laissé vide, le contrat de mise à disposition porte une ligne à compléter.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlacementQuerySet.as_manager()
 
     class Meta:
         verbose_name = "mise à disposition"
@@ -71,6 +110,10 @@ class Placement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")), name="placement_end_after_start"
             ),
+            models.CheckConstraint(
+                condition=models.Q(hourly_rate__isnull=True) | models.Q(hourly_rate__gt=0),
+                name="placement_hourly_rate_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,3 +122,12 @@ class Placement(models.Model):
     @property
     def entity(self) -> models.Model:
         return self.contract.entity
+
+    def as_rule(self) -> contract_rules.Placement:
+        """This placement as the cap rules see it: its first day, hours and client."""
+        return contract_rules.Placement(
+            start=self.start,
+            hours=self.hours,
+            client_kind=ClientKind(self.client.kind),
+            client_economic_dismissal_on=self.client.economic_dismissal_on,
+        )

@@ -6,35 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('HOUSEHOLD', 'Particulier'), ('COMPANY', 'Entreprise'), ('ASSOCIATION', 'Association'), ('LOCAL_AUTHORITY', 'Collectivité territoriale'), ('SOCIAL_LANDLORD', 'Bailleur social'), ('MUTUAL_INSURER', 'Mutuelle'), ('PUBLIC_BODY', 'Établissement public')], max_length=16, verbose_name='type de client')),
-                ('siret', models.CharField(blank=True, max_length=14, validators=[tremplin.organisations.models.validate_siret], verbose_name='SIRET')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='adresse')),
-                ('postal_code', models.CharField(blank=True, max_length=5, verbose_name='code postal')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='commune')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse e-mail')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('economic_dismissal_on', models.DateField(blank=True, help_text='Aucune mise à disposition dans les 6 mois qui suivent (domain.md §1.4).', null=True, verbose_name='dernier licenciement économique')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='organisations.entity', verbose_name='structure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("HOUSEHOLD", "Particulier"),
+                            ("COMPANY", "Entreprise"),
+                            ("ASSOCIATION", "Association"),
+                            ("LOCAL_AUTHORITY", "Collectivité territoriale"),
+                            ("SOCIAL_LANDLORD", "Bailleur social"),
+                            ("MUTUAL_INSURER", "Mutuelle"),
+                            ("PUBLIC_BODY", "Établissement public"),
+                        ],
+                        max_length=16,
+                        verbose_name="type de client",
+                    ),
+                ),
+                (
+                    "siret",
+                    models.CharField(
+                        blank=True,
+                        max_length=14,
+                        validators=[tremplin.organisations.models.validate_siret],
+                        verbose_name="SIRET",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="adresse")),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="code postal"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="commune")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="adresse e-mail"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                (
+                    "economic_dismissal_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Aucune mise à disposition dans les 6 mois qui suivent (domain.md §1.4).",
+                        null=True,
+                        verbose_name="dernier licenciement économique",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="organisations.entity",
+                        verbose_name="structure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'client',
-                'verbose_name_plural': 'clients',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "client",
+                "verbose_name_plural": "clients",
+                "ordering": ["name", "pk"],
             },
         ),
     ]

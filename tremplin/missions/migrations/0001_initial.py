@@ -6,53 +6,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0001_initial'),
-        ('contracts', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("clients", "0001_initial"),
+        ("contracts", "0001_initial"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MadDerogation',
+            name="MadDerogation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField(verbose_name='en vigueur du')),
-                ('valid_to', models.DateField(verbose_name='au')),
-                ('reference', models.CharField(max_length=200, verbose_name='référence de la décision')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mad_derogations', to='organisations.entity', verbose_name='association intermédiaire')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="en vigueur du")),
+                ("valid_to", models.DateField(verbose_name="au")),
+                (
+                    "reference",
+                    models.CharField(max_length=200, verbose_name="référence de la décision"),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mad_derogations",
+                        to="organisations.entity",
+                        verbose_name="association intermédiaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dérogation préfectorale',
-                'verbose_name_plural': 'dérogations préfectorales',
-                'ordering': ['-valid_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_to__gte', models.F('valid_from'))), name='mad_derogation_end_after_start')],
+                "verbose_name": "dérogation préfectorale",
+                "verbose_name_plural": "dérogations préfectorales",
+                "ordering": ["-valid_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_to__gte", models.F("valid_from"))),
+                        name="mad_derogation_end_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Placement',
+            name="Placement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, verbose_name="n° d'ordre de mission")),
-                ('start', models.DateField(verbose_name='début')),
-                ('end', models.DateField(verbose_name='fin')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='heures prévues')),
-                ('task', models.CharField(max_length=300, verbose_name='tâche précise et temporaire')),
-                ('workplace', models.CharField(blank=True, max_length=255, verbose_name='lieu de travail')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='clients.client', verbose_name='client')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='contracts.contract', verbose_name='contrat')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, verbose_name="n° d'ordre de mission")),
+                ("start", models.DateField(verbose_name="début")),
+                ("end", models.DateField(verbose_name="fin")),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=7, verbose_name="heures prévues"
+                    ),
+                ),
+                (
+                    "task",
+                    models.CharField(max_length=300, verbose_name="tâche précise et temporaire"),
+                ),
+                (
+                    "workplace",
+                    models.CharField(blank=True, max_length=255, verbose_name="lieu de travail"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="contracts.contract",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mise à disposition',
-                'verbose_name_plural': 'mises à disposition',
-                'ordering': ['-start', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('contract', 'number'), name='placement_unique_number'), models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='placement_hours_positive'), models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='placement_end_after_start')],
+                "verbose_name": "mise à disposition",
+                "verbose_name_plural": "mises à disposition",
+                "ordering": ["-start", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contract", "number"), name="placement_unique_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__gt", 0)), name="placement_hours_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gte", models.F("start"))),
+                        name="placement_end_after_start",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from tremplin.accounts.rules import Role
+from tremplin.accounts.tests.factories import user_with_role
+from tremplin.clients.models import Client
+from tremplin.clients.tests.factories import ClientFactory
+from tremplin.core.models import AuditEntry
+from tremplin.organisations.tests.factories import EntityFactory, luhn_complete, new_siren
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_day(time_machine: Any) -> None:
+    time_machine.move_to(datetime(2025, 10, 20, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
+
+
+@pytest.fixture
+def entity() -> Any:
+    return EntityFactory(name="Élan Emploi")
+
+
+def text_of(response: Any) -> str:
+    return " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
+
+
+def client_post(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "Menuiserie Dupont",
+        "kind": "COMPANY",
+        "siret": luhn_complete(new_siren() + "0001"),
+        "address": "3 rue du Port",
+        "postal_code": "79000",
+        "city": "Niort",
+        "email": "contact@menuiserie.test",
+        "phone": "05 49 00 00 00",
+        "economic_dismissal_on": "",
+    }
+    return {**data, **overrides}
+
+
+def test_the_list_shows_the_current_entity_clients_only(
+    client: Any, entity: Any, django_assert_max_num_queries: Any
+) -> None:
+    ClientFactory(entity=entity, name="Menuiserie Dupont")
+    ClientFactory(entity=entity, name="Usine Lefèvre", economic_dismissal_on=date(2025, 9, 1))
+    ClientFactory(name="Client d'ailleurs")
+    client.force_login(user_with_role(Role.ACCOUNTANT, entity))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("clients:list"))
+    rows = [
+        " ".join(r.get_text(" ").split())
+        for r in BeautifulSoup(response.content, "html.parser").select("#clients tbody tr")
+    ]
+    assert len(rows) == 2
+    assert rows[0].startswith("Menuiserie Dupont Entreprise compté")
+    assert "mise à disposition interdite jusqu'au 01/03/2026" in rows[1]
+    nav = BeautifulSoup(response.content, "html.parser").select_one("a.nav-link.active")
+    assert nav.get_text() == "Clients"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.PLANNER, 200),
+        (Role.DIRECTION, 200),
+        (Role.HR, 200),
+        (Role.ACCOUNTANT, 200),
+        (Role.CIP, 403),
+        (Role.RECEPTION, 403),
+        (Role.WORKER, 403),
+    ],
+    ids=lambda v: str(v),
+)
+def test_roles(client: Any, entity: Any, role: Role, status: int) -> None:
+    existing = ClientFactory(entity=entity)
+    client.force_login(user_with_role(role, entity))
+    for url in [
+        reverse("clients:list"),
+        reverse("clients:new"),
+        reverse("clients:client", args=[existing.pk]),
+        reverse("clients:edit", args=[existing.pk]),
+    ]:
+        assert client.get(url).status_code == status, url
+
+
+def test_an_outsider_gets_404(client: Any) -> None:
+    existing = ClientFactory()
+    client.force_login(user_with_role(Role.DIRECTION, EntityFactory()))
+    assert client.get(reverse("clients:client", args=[existing.pk])).status_code == 404
+    assert client.post(reverse("clients:edit", args=[existing.pk]), {}).status_code == 404
+
+
+def test_a_company_needs_a_valid_siret(client: Any, entity: Any) -> None:
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    response = client.post(reverse("clients:new"), client_post(siret=""))
+    assert "SIRET : Le SIRET est obligatoire pour un client de type « Entreprise »" in text_of(
+        response
+    )
+    response = client.post(reverse("clients:new"), client_post(siret="12345678901234"))
+    assert "SIRET : Le SIRET doit comporter 14 chiffres et une clé de contrôle valide." in (
+        text_of(response)
+    )
+    assert not Client.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_household_is_created_without_siret_and_audited(client: Any, entity: Any) -> None:
+    planner = user_with_role(Role.PLANNER, entity)
+    client.force_login(planner)
+    response = client.post(
+        reverse("clients:new"), client_post(name="Famille Martin", kind="HOUSEHOLD", siret="")
+    )
+    created = Client.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clients:client", args=[created.pk])
+    assert (created.entity, created.kind, created.is_active) == (entity, "HOUSEHOLD", True)
+    page = text_of(client.get(response["Location"]))
+    assert "clients.client_created" in page
+    assert "hors plafond (art. L5132-9 du Code du travail)" in page
+    assert AuditEntry.objects.get().actor == planner
+
+
+def test_a_siret_is_recorded_once_per_entity(client: Any, entity: Any) -> None:
+    existing = ClientFactory(entity=entity, name="Menuiserie Dupont")
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    response = client.post(reverse("clients:new"), client_post(siret=existing.siret))
+    assert "déjà celui du client « Menuiserie Dupont »" in text_of(response)
+
+
+def test_edit_records_the_dismissal_and_refuses_a_future_one(client: Any, entity: Any) -> None:
+    existing = ClientFactory(entity=entity, name="Usine Lefèvre")
+    client.force_login(user_with_role(Role.HR, entity))
+    url = reverse("clients:edit", args=[existing.pk])
+    data = client_post(
+        name="Usine Lefèvre", siret=existing.siret, economic_dismissal_on="2025-10-21"
+    )
+    data["is_active"] = "on"
+    response = client.post(url, data)
+    assert (
+        "Dernier licenciement économique : La date du dernier licenciement économique ne peut "
+        "pas être postérieure à aujourd'hui (20/10/2025)"
+    ) in text_of(response)
+    response = client.post(url, {**data, "economic_dismissal_on": "2025-09-01"})
+    assert response.status_code == 302
+    existing.refresh_from_db()
+    assert existing.economic_dismissal_on == date(2025, 9, 1)
+    entry = AuditEntry.objects.get(action="clients.client_updated")
+    assert entry.data["changes"]["economic_dismissal_on"] == ["", "2025-09-01"]
+    page = text_of(client.get(response["Location"]))
+    assert "aucune mise à disposition chez ce client jusqu'au 01/03/2026 inclus" in page
