@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check bench clean
+.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check clean
 
 help:
 	@echo "make demo   installe, migre, charge le groupe de démonstration et sert sur 127.0.0.1:$(PORT)"

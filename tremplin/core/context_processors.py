@@ -8,20 +8,25 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from tremplin.accounts.rules import INTAKE_ROLES, PATHWAY_READ_ROLES, Role
+from tremplin.clients.rules import CLIENT_ROLES
+from tremplin.contracts.rules import CONTRACT_READ_ROLES
+
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str | None  # None: the area is not built yet and shows as disabled
     prefix: str = ""
+    roles: frozenset[Role] | None = None  # None: every logged-in user; else who sees the item
 
 
 # The areas of the product, in the order of a person's pathway through the group.
 NAVIGATION = (
-    NavItem("Accueil", "people:intakes", "/personnes/"),
-    NavItem("Parcours", "pathways:worklist", "/parcours/"),
-    NavItem("Contrats", None),
-    NavItem("Clients", None),
+    NavItem("Accueil", "people:intakes", "/personnes/accueil/", INTAKE_ROLES),
+    NavItem("Parcours", "pathways:worklist", "/parcours/", PATHWAY_READ_ROLES),
+    NavItem("Contrats", "contracts:register", "/contrats/", CONTRACT_READ_ROLES),
+    NavItem("Clients", "clients:list", "/clients/", CLIENT_ROLES),
     NavItem("Planning", None),
     NavItem("Heures", None),
     NavItem("Facturation", None),
@@ -34,8 +39,12 @@ NAVIGATION = (
 def navigation(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
+    entity = request.entity  # type: ignore[attr-defined]
+    held = request.user.roles_in(entity) if entity is not None else frozenset()
     items = []
     for item in NAVIGATION:
+        if item.roles is not None and not held & item.roles:
+            continue
         url = None
         if item.url_name:
             try:
