@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -50,7 +50,7 @@ from tremplin.core.dates import today
 from tremplin.core.entities import entity_required, get_for_user_or_404, visible_entity_ids
 from tremplin.core.money import to_cents
 from tremplin.organisations.models import Entity
-from tremplin.people.models import DocumentKind, Person, PersonDocument
+from tremplin.people.models import DocumentKind, Person, PersonDocument, linked_entity_ids
 
 AUDIT_PREVIEW = 10
 
@@ -95,24 +95,16 @@ def _get_person(
 ) -> tuple[Person, list[Entity]]:
     """The person ``pk`` and the entities of their group where the user holds one of ``roles``.
 
-    A person is visible through their file, intakes and pathway steps (``Person.visible_in``)
-    or through a contract in a visible entity; otherwise 404. 403 when the user holds none of
-    ``roles`` in an entity the person is linked to.
+    A person is visible through their file, intakes, pathway steps and contracts
+    (``Person.visible_in``); otherwise 404. 403 when the user holds none of ``roles`` in an
+    entity the person is linked to.
     """
     ids = visible_entity_ids(request)
-    linked = Q(pk__in=Person.objects.visible_in(ids).values("pk")) | Q(
-        pk__in=Contract.objects.filter(entity_id__in=ids).values("person_id")
-    )
     try:
-        person = Person.objects.filter(linked).select_related("entity").get(pk=pk)
+        person = Person.objects.visible_in(ids).select_related("entity").get(pk=pk)
     except Person.DoesNotExist as exc:
         raise Http404("Aucune personne ne correspond à votre demande.") from exc
-    person_entities = (
-        {person.entity_id}
-        | set(person.intakes.values_list("entity_id", flat=True))
-        | set(person.pathway_steps.values_list("entity_id", flat=True))
-        | set(person.contracts.values_list("entity_id", flat=True))
-    )
+    person_entities = linked_entity_ids(person)
     held = _roles_by_entity(request)
     if not any(held.get(e, frozenset()) & set(roles) for e in person_entities):
         raise PermissionDenied("Votre rôle ne donne pas accès aux contrats de cette personne.")

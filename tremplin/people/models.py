@@ -106,11 +106,17 @@ class Orienter(models.TextChoices):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_in(self, entity_ids: list[int]) -> PersonQuerySet:
-        """People whose file is held by, or who were received or work in, one of the entities."""
-        linked = models.Q(entity_id__in=entity_ids) | models.Q(intakes__entity_id__in=entity_ids)
+        """People whose file is held by, or who were received, follow a pathway step or hold a
+        contract in one of the entities."""
         return self.filter(
-            pk__in=Person.objects.filter(linked).values("pk")
-            | Person.objects.filter(pathway_steps__entity_id__in=entity_ids).values("pk")
+            models.Q(entity_id__in=entity_ids)
+            | models.Q(pk__in=Person.objects.filter(intakes__entity_id__in=entity_ids).values("pk"))
+            | models.Q(
+                pk__in=Person.objects.filter(pathway_steps__entity_id__in=entity_ids).values("pk")
+            )
+            | models.Q(
+                pk__in=Person.objects.filter(contracts__entity_id__in=entity_ids).values("pk")
+            )
         )
 
     def matching_identity(
@@ -414,15 +420,21 @@ class PersonDocument(models.Model):
         return self.person.entity
 
 
+def linked_entity_ids(person: Person) -> set[int]:
+    """The entities a person is linked to: file, intakes, pathway steps, contracts."""
+    return (
+        {person.entity_id}
+        | set(person.intakes.values_list("entity_id", flat=True))
+        | set(person.pathway_steps.values_list("entity_id", flat=True))
+        | set(person.contracts.values_list("entity_id", flat=True))
+    )
+
+
 def roles_for_person(user: User, person: Person, entity_ids: list[int]) -> frozenset[str]:
     """The user's roles in the visible entities this person is linked to."""
     from tremplin.organisations.models import Entity
 
-    linked = set(entity_ids) & (
-        {person.entity_id}
-        | set(person.intakes.values_list("entity_id", flat=True))
-        | set(person.pathway_steps.values_list("entity_id", flat=True))
-    )
+    linked = set(entity_ids) & linked_entity_ids(person)
     roles: set[str] = set()
     for entity in Entity.objects.filter(pk__in=linked):
         roles |= user.roles_in(entity)
