@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from tremplin.accounts.rules import Role
 from tremplin.core import audit
 from tremplin.pathways.models import PathwayStep, StepKind
 from tremplin.people.models import (
@@ -100,7 +101,8 @@ def move_intake(
 
     The step is in the intake's entity: an insertion step, of the kind of the IAE convention in
     force on ``hired_on``, or a lasting job when the entity has none (the group's companies
-    outside the IAE). Its referent is the person's.
+    outside the IAE). Its referent is the person's; a person without one gets the hiring user
+    when that user is an accompagnateur (CIP) of the entity.
     """
     current = IntakeStatus(intake.status)
     errors = intake_transition_errors(
@@ -124,6 +126,11 @@ def move_intake(
         data["redirected_to"] = intake.redirected_to
     step = None
     if to == IntakeStatus.HIRED and hired_on is not None:
+        person = intake.person
+        if person.referent_id is None and Role.CIP in by.roles_in(intake.entity):
+            person.referent = by
+            person.save(update_fields=["referent"])
+            data["referent"] = by.pk
         conventions = intake.entity.conventions_in_force(hired_on)
         step = PathwayStep.objects.create(
             person=intake.person,

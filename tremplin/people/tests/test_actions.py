@@ -268,3 +268,16 @@ def test_add_person_document_stores_the_file_under_a_random_name(
     entry = AuditEntry.objects.get()
     assert entry.action == "people.document_added"
     assert entry.data == {"document": document.pk, "kind": "criterion_proof"}
+
+
+@pytest.mark.django_db
+def test_hiring_by_a_cip_makes_them_referent_of_a_person_without_one() -> None:
+    intake = IntakeFactory.create(status=IntakeStatus.DIAGNOSIS)
+    ConventionFactory.create(entity=intake.entity, start=date(2025, 1, 1), end=date(2027, 12, 31))
+    cip = user_with_role(Role.CIP, intake.entity)
+    step = actions.move_intake(
+        intake, to=IntakeStatus.HIRED, on=date(2026, 3, 2), hired_on=date(2026, 3, 2), by=cip
+    )
+    intake.person.refresh_from_db()
+    assert intake.person.referent == cip
+    assert step is not None and step.referent == cip and step.kind == StepKind.INSERTION
