@@ -187,8 +187,11 @@ class PassForm(StyledFormMixin, forms.Form):
         number = rules.normalize_pass_number(self.cleaned_data["number"])
         if errors := rules.pass_number_errors(number):
             raise forms.ValidationError(errors)
-        if PassIae.objects.filter(number=number).exists():
-            raise forms.ValidationError("Ce numéro de PASS IAE est déjà enregistré.")
+        # The same PASS follows a person from one structure to another, possibly outside the
+        # group: only a second file of the same group with this number is an error.
+        group_id = self.person.entity.group_id
+        if PassIae.objects.filter(number=number, person__entity__group_id=group_id).exists():
+            raise forms.ValidationError("Ce numéro de PASS IAE est déjà enregistré dans le groupe.")
         return number
 
     def clean(self) -> dict[str, Any]:

@@ -186,7 +186,7 @@ class PassIae(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    number = models.CharField("numéro", max_length=12, unique=True)
+    number = models.CharField("numéro", max_length=12)
     start = models.DateField("début")
     end = models.DateField("fin prévue à la délivrance")
     diagnosis = models.ForeignKey(
@@ -203,9 +203,10 @@ class PassIae(models.Model):
         verbose_name_plural = "PASS IAE"
         ordering = ["-start", "-pk"]
         constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="pass_unique_per_person"),
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")), name="pass_end_after_start"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -381,7 +382,8 @@ class Objective(models.Model):
         ordering = ["status", "due_on", "pk"]
 
     def __str__(self) -> str:
-        return self.title
+        # Never the title: it may say something private, and __str__ ends up in the audit log.
+        return f"Objectif n° {self.pk}"
 
     @property
     def next_steps(self) -> tuple[tuple[TaskStatus, str], ...]:
@@ -409,7 +411,7 @@ class Action(models.Model):
         ordering = ["due_on", "pk"]
 
     def __str__(self) -> str:
-        return self.title
+        return f"Action n° {self.pk}"
 
     @property
     def entity(self) -> models.Model:

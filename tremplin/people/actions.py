@@ -48,20 +48,38 @@ def record_intake(
     orienter_name: str = "",
     note: str = "",
     nir: str = "",
+    contact: dict[str, str] | None = None,
     by: User,
 ) -> Intake:
     """Record a first contact of ``person`` with ``entity``, the entity concerned.
 
     An unsaved ``person`` is a new file, held by ``entity``, with ``nir`` (already validated)
     when given; a saved one is an existing file the intake attaches to, which makes it visible
-    to ``entity``.
+    to ``entity``. Attaching completes the existing file: its empty contact fields take the
+    values of ``contact``, and ``nir`` is stored when the file has none and no other file of
+    the group holds it; what the file already has is never overwritten.
     """
     created = person.pk is None
+    completed: list[str] = []
     if created:
         person.entity = entity
         if nir:
             person.set_nir(nir)
         person.save()
+    else:
+        for field, value in (contact or {}).items():
+            if value and not getattr(person, field):
+                setattr(person, field, value)
+                completed.append(field)
+        if nir and not person.has_nir:
+            taken = Person.objects.filter(
+                nir_hash=Person.nir_hash_of(nir, person.entity.group_id)
+            ).exists()
+            if not taken:
+                person.set_nir(nir)
+                completed += ["nir_ciphertext", "nir_hash", "nir_masked", "no_nir_reason"]
+        if completed:
+            person.save(update_fields=completed)
     intake = Intake.objects.create(
         entity=entity,
         person=person,
@@ -79,8 +97,10 @@ def record_intake(
         "channel": str(channel),
         "orienter": str(orienter),
     }
-    if created and nir:
+    if (created and nir) or "nir_hash" in completed:
         data["nir"] = NIR_CHANGED
+    if completed:
+        data["completed"] = sorted(f for f in completed if not f.startswith(("nir", "no_nir")))
     audit.log(intake, "people.intake_recorded", by=by, data=data)
     return intake
 

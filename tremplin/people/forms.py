@@ -197,18 +197,15 @@ class IntakeForm(Fieldsets, StyledFormMixin, forms.ModelForm[Person]):
                 for error in errors:
                     self.add_error("nir", error)
             else:
+                # Inside the group a match is shown as a duplicate to attach to; the hash is
+                # keyed per group, so files of other groups are never matched.
                 data["nir"] = normalize_nir(raw)
-                entity = data.get("entity")
-                # The NIR is unique in the whole database; inside the group, a match is shown
-                # as a duplicate to attach to, outside it the number cannot be used again.
-                taken = Person.objects.filter(nir_hash=Person.nir_hash_of(data["nir"]))
-                if entity is not None and taken.exclude(entity__group=entity.group_id).exists():
-                    self.add_error("nir", NIR_TAKEN)
         return data
 
     def nir_hash(self) -> str | None:
         nir = self.cleaned_data.get("nir")
-        return Person.nir_hash_of(nir) if nir else None
+        entity = self.cleaned_data.get("entity")
+        return Person.nir_hash_of(nir, entity.group_id) if nir and entity else None
 
     def duplicates(self) -> list[Person]:
         """Files of the chosen entity's group with the same identity key or the same NIR."""
@@ -371,7 +368,8 @@ class PersonForm(Fieldsets, StyledFormMixin, forms.ModelForm[Person]):
             if not errors:
                 data["nir"] = normalize_nir(raw)
                 others = Person.objects.exclude(pk=self.instance.pk)
-                if others.filter(nir_hash=Person.nir_hash_of(data["nir"])).exists():
+                group_id = self.instance.entity.group_id
+                if others.filter(nir_hash=Person.nir_hash_of(data["nir"], group_id)).exists():
                     self.add_error("nir", NIR_TAKEN)
         return data
 

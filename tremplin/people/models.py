@@ -1,7 +1,8 @@
 """People received by the group: the person file, the intake (accueil), skills and documents.
 
 The NIR is never stored in clear: ``nir_ciphertext`` holds it encrypted with the dedicated key,
-``nir_hash`` a keyed hash for uniqueness and exact search, ``nir_masked`` what lists may show.
+``nir_hash`` a keyed hash (per group) for uniqueness and exact search, ``nir_masked`` what
+lists may show.
 Reading it back goes through :meth:`Person.reveal_nir`, which views call only after writing an
 access-log entry.
 """
@@ -239,14 +240,19 @@ class Person(models.Model):
         return search_key(f"{shown} {first_name} {birth_name if usual_name else ''}")
 
     @staticmethod
-    def nir_hash_of(nir: str) -> str:
-        return crypto.blind_index(normalize_nir(nir), purpose="nir")
+    def nir_hash_of(nir: str, group_id: int) -> str:
+        """Keyed hash of a NIR within one group.
+
+        Keyed per group: a NIR is found again and kept unique inside its group, and a number
+        entered in one group says nothing about whether another group knows that person.
+        """
+        return crypto.blind_index(normalize_nir(nir), purpose=f"nir:group:{group_id}")
 
     def set_nir(self, nir: str) -> None:
         """Store ``nir`` (already validated) encrypted, with its keyed hash and masked form."""
         value = normalize_nir(nir)
         self.nir_ciphertext = crypto.encrypt(value)
-        self.nir_hash = self.nir_hash_of(value)
+        self.nir_hash = self.nir_hash_of(value, self.entity.group_id)
         self.nir_masked = mask_nir(value)
         self.no_nir_reason = ""
 

@@ -168,7 +168,10 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                     orienter=Orienter(data["orienter"]),
                     orienter_name=data["orienter_name"],
                     note=data["note"],
-                    nir=data["nir"] if person.pk is None else "",
+                    nir=data["nir"],
+                    contact={
+                        f: data[f] for f in ("phone", "email", "address", "postal_code", "city")
+                    },
                     by=_user(request),
                 )
             except IntegrityError:

@@ -438,7 +438,7 @@ def _assert_masked() -> None:
         nir = person.reveal_nir()
         assert person.nir_masked == mask_nir(nir)
         assert person.nir_masked.count("*") == 8 and nir[5:13] not in person.nir_masked
-        assert person.nir_hash == Person.nir_hash_of(nir)
+        assert person.nir_hash == Person.nir_hash_of(nir, person.entity.group_id)
 
 
 @pytest.mark.django_db(transaction=True)

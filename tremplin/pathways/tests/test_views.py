@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
+from tremplin.contracts.tests.factories import ContractFactory
 from tremplin.core.models import AccessLogEntry, AuditEntry
 from tremplin.organisations.rules import SiaeKind
 from tremplin.organisations.tests.factories import (
@@ -401,6 +402,17 @@ def test_bad_pass_is_refused_and_nothing_saved(
     assert not PassIae.objects.exists()
 
 
+def test_a_pass_number_of_another_group_is_accepted(client: Any, world: dict[str, Any]) -> None:
+    # A PASS follows its holder across structures: another group may mirror the same one.
+    PassIaeFactory(number="999993333333")
+    client.force_login(world["cip"])
+    response = client.post(
+        url("pass_new", world["person"].pk), {"number": "999993333333", "start": "2026-02-02"}
+    )
+    assert response.status_code == 302
+    assert world["person"].passes.get().number == "999993333333"
+
+
 def test_a_second_pass_over_the_first_one_is_refused(client: Any, world: dict[str, Any]) -> None:
     first = PassIaeFactory(person=world["person"], number="999991111111")
     PassIaeFactory(person=PersonFactory(entity=world["ai"]), number="999992222222")
@@ -409,7 +421,7 @@ def test_a_second_pass_over_the_first_one_is_refused(client: Any, world: dict[st
         url("pass_new", world["person"].pk), {"number": "999992222222", "start": "2026-02-02"}
     )
     page = text_of(response)
-    assert "Numéro : Ce numéro de PASS IAE est déjà enregistré." in page
+    assert "Numéro : Ce numéro de PASS IAE est déjà enregistré dans le groupe." in page
     assert (
         f"Début : La personne a déjà le PASS IAE n° {first.number}, valable du 06/01/2025" in page
     )
@@ -749,6 +761,19 @@ def test_follow_up_is_recorded(client: Any, world: dict[str, Any]) -> None:
     assert (follow_up.done_on, follow_up.situation) == (TODAY, "CDI")
     entry = AuditEntry.objects.get(action="pathways.follow_up_recorded")
     assert "Toujours en poste" not in str(entry.data)
+    # The comment is for those who write the pathway, not for reception.
+    assert "Toujours en poste" in text_of(client.get(url("person", world["person"].pk)))
+    client.force_login(user_with_role(Role.RECEPTION, world["ai"]))
+    assert "Toujours en poste" not in text_of(client.get(url("person", world["person"].pk)))
+
+
+def test_a_person_linked_only_by_a_contract_can_be_followed_there(
+    client: Any, world: dict[str, Any]
+) -> None:
+    person = PersonFactory(entity=world["ei"])
+    ContractFactory(person=person, entity=world["ai"], cdi=True)
+    client.force_login(user_with_role(Role.CIP, world["ai"]))
+    assert client.get(url("diagnosis_new", person.pk)).status_code == 200
 
 
 # --- Accompaniment writes ---------------------------------------------------------------------

@@ -281,3 +281,26 @@ def test_hiring_by_a_cip_makes_them_referent_of_a_person_without_one() -> None:
     intake.person.refresh_from_db()
     assert intake.person.referent == cip
     assert step is not None and step.referent == cip and step.kind == StepKind.INSERTION
+
+
+@pytest.mark.django_db
+def test_attaching_completes_the_empty_fields_of_the_existing_file_only() -> None:
+    person = PersonFactory.create(phone="0549000001", email="")
+    receptionist = user_with_role(Role.RECEPTION, person.entity)
+    nir = make_nir("2", person.birth_date.year, person.birth_date.month)
+    actions.record_intake(
+        person.entity,
+        person=person,
+        contacted_on=date(2026, 3, 2),
+        channel=IntakeChannel.WALK_IN,
+        orienter=Orienter.SPONTANEOUS,
+        nir=nir,
+        contact={"phone": "0699999999", "email": "nouvelle@exemple.test", "city": ""},
+        by=receptionist,
+    )
+    person.refresh_from_db()
+    assert person.phone == "0549000001"  # never overwritten
+    assert person.email == "nouvelle@exemple.test" and person.reveal_nir() == nir
+    entry = AuditEntry.objects.get(action="people.intake_recorded")
+    assert entry.data["completed"] == ["email"] and entry.data["nir"] == "modifié"
+    assert nir not in str(entry.data)
