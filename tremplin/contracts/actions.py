@@ -175,7 +175,9 @@ def end_contract(contract: Contract, *, on: date, reason: EndReason, by: User) -
     contract.save(update_fields=["actual_end", "end_reason"])
     step = contract.pathway_step
     step_ended = False
-    if step is not None and step.ended_on is None:
+    # An insertion step stays open: it ends when the exit is declared in the pathway (which
+    # records its category and follow-ups). A lasting job ends with its last contract.
+    if step is not None and step.ended_on is None and step.kind == StepKind.LASTING_JOB:
         still_running = (
             step.contracts.exclude(pk=contract.pk)
             .filter(

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from tremplin.accounts.rules import INTAKE_ROLES, PATHWAY_READ_ROLES, Role
+from tremplin.accounts.rules import INTAKE_ROLES, PATHWAY_READ_ROLES, STAFF_ROLES, Role
 from tremplin.clients.rules import CLIENT_ROLES
 from tremplin.contracts.rules import CONTRACT_READ_ROLES
 
@@ -30,7 +30,7 @@ NAVIGATION = (
     NavItem("Planning", None),
     NavItem("Heures", None),
     NavItem("Facturation", None),
-    NavItem("Groupe", "organisations:group", "/groupe/"),
+    NavItem("Groupe", "organisations:group", "/groupe/", STAFF_ROLES),
     NavItem("Territoire", None),
     NavItem("Pilotage", None),
 )

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tremplin.accounts.rules import Role
+from tremplin.accounts.rules import STAFF_ROLES, Role
 from tremplin.core import audit
 from tremplin.core.dates import today
 from tremplin.core.entities import (
@@ -26,6 +26,7 @@ AUDIT_PREVIEW = 10
 def group(request: HttpRequest) -> HttpResponse:
     """The group page: its entities, each with its conventions and SAP declarations."""
     current = request.entity  # type: ignore[attr-defined]
+    require_roles(request, current, *STAFF_ROLES)
     entities = (
         Entity.objects.filter(
             group=current.group,
@@ -47,6 +48,7 @@ def group(request: HttpRequest) -> HttpResponse:
 
 def entity_detail(request: HttpRequest, entity_slug: str) -> HttpResponse:
     entity = get_entity_or_404(request, entity_slug)
+    require_roles(request, entity, *STAFF_ROLES)
     trail = audit.entries_for(entity)
     show_all = request.GET.get("journal") == "tout"
     context = {

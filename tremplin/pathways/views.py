@@ -77,7 +77,7 @@ from tremplin.pathways.rules import (
     SuspensionReason,
     TaskStatus,
 )
-from tremplin.people.models import Person
+from tremplin.people.models import Person, linked_entity_ids
 from tremplin.people.views import get_person_for_user_or_404
 
 # Roles that see the worklists of whole entities, not only their own people.
@@ -143,12 +143,8 @@ def _dotted(obj: Any, path: str) -> Any:
 
 
 def _linked_entities(request: HttpRequest, person: Person) -> list[Entity]:
-    """The visible entities the person is linked to: file, intakes, pathway steps."""
-    linked = (
-        {person.entity_id}
-        | set(person.intakes.values_list("entity_id", flat=True))
-        | set(person.pathway_steps.values_list("entity_id", flat=True))
-    )
+    """The visible entities the person is linked to: file, intakes, steps, contracts."""
+    linked = linked_entity_ids(person)
     return [e for e in request.visible_entities if e.pk in linked]  # type: ignore[attr-defined]
 
 
@@ -167,6 +163,8 @@ def _acting_entity(request: HttpRequest, person: Person, day: date) -> Entity:
         for entity in linked:
             if entity.pk == wanted:
                 return entity
+    if not linked:
+        raise PermissionDenied("Votre rôle ne donne pas accès à ce parcours.")
     return linked[0]
 
 

@@ -194,10 +194,10 @@ def test_insertion_in_another_group_does_not_open_a_lasting_job_step() -> None:
         ),
     ],
 )
-def test_ending_a_contract_ends_its_step_when_nothing_else_runs(
+def test_ending_a_contract_ends_its_lasting_job_step_when_nothing_else_runs(
     other: dict[str, Any] | None, step_ends: bool
 ) -> None:
-    step = PathwayStepFactory(started_on=date(2024, 1, 8))
+    step = PathwayStepFactory(started_on=date(2024, 1, 8), kind=StepKind.LASTING_JOB)
     contract = ContractFactory(person=step.person, entity=step.entity, pathway_step=step)
     if other is not None:
         ContractFactory(person=step.person, entity=step.entity, pathway_step=step, **other)
@@ -207,6 +207,18 @@ def test_ending_a_contract_ends_its_step_when_nothing_else_runs(
     step.refresh_from_db()
     assert step.ended_on == (date(2025, 5, 2) if step_ends else None)
     assert AuditEntry.objects.get().data["step_ended"] is step_ends
+
+
+def test_ending_an_insertion_contract_leaves_the_step_open_for_the_exit() -> None:
+    step = PathwayStepFactory(started_on=date(2024, 1, 8), kind=StepKind.INSERTION)
+    contract = ContractFactory(person=step.person, entity=step.entity, pathway_step=step)
+    actions.end_contract(
+        contract, on=date(2025, 5, 2), reason=EndReason.HIRED_CDI, by=UserFactory()
+    )
+    step.refresh_from_db()
+    # The exit, declared in the pathway, closes the step with its category and follow-ups.
+    assert step.ended_on is None
+    assert AuditEntry.objects.get().data["step_ended"] is False
 
 
 def test_amendments_store_text_and_show_in_french() -> None:

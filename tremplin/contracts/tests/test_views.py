@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from bs4 import BeautifulSoup, Tag
-from django.http import HttpRequest, HttpResponse
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from config import urls as project_urls
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
 from tremplin.contracts.models import Amendment, Contract, Funding, Habilitation, StaffLoan
@@ -30,20 +28,6 @@ pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
 START = date(2025, 3, 3)
-
-
-def _exit_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse("")
-
-
-# This module doubles as a URLconf with the pathway exit page, for the test of the exit link.
-urlpatterns = [
-    path(
-        "essai/",
-        include(([path("personnes/<int:pk>/sortie/", _exit_page, name="exit_new")], "pathways")),
-    ),
-    *project_urls.urlpatterns,
-]
 
 
 @pytest.fixture(autouse=True)
@@ -478,8 +462,7 @@ def test_a_cdi_is_not_renewed(client: Any, world: SimpleNamespace) -> None:
 # --- Ending -------------------------------------------------------------------------------------
 
 
-@pytest.mark.urls("tremplin.contracts.tests.test_views")
-def test_ending_maps_the_exit_category_ends_the_step_and_links_to_the_exit_page(
+def test_ending_maps_the_exit_category_and_leads_to_the_exit_of_the_open_step(
     client: Any, world: SimpleNamespace
 ) -> None:
     step = PathwayStepFactory(person=world.person, entity=world.ai, started_on=START)
@@ -500,9 +483,11 @@ def test_ending_maps_the_exit_category_ends_the_step_and_links_to_the_exit_page(
     contract.refresh_from_db()
     step.refresh_from_db()
     assert (contract.actual_end, contract.end_reason) == (date(2025, 5, 15), EndReason.HIRED_CDI)
-    assert step.ended_on == date(2025, 5, 15)
+    assert step.ended_on is None  # closed by the exit, with its category and follow-ups
     entry = AuditEntry.objects.get(action="contracts.contract_ended")
     assert entry.data["exit_category"] == "DURABLE_EMPLOYMENT"
+    exit_page = BeautifulSoup(client.get(link["href"]).content, "html.parser")
+    assert exit_page.select_one(f'option[value="{step.pk}"]') is not None
 
 
 def test_ending_keeps_the_step_open_while_a_renewal_runs_in_it(

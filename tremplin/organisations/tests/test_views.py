@@ -197,3 +197,13 @@ def test_switch_refuses_foreign_redirects(client: Any, group_world: dict[str, An
         {"entity": group_world["ai"].slug, "next": "https://ailleurs.test/"},
     )
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_CONTACT, Role.WORKER, Role.FEDERATION])
+def test_group_and_entity_pages_are_for_the_group_staff(
+    client: Any, group_world: dict[str, Any], role: Role
+) -> None:
+    client.force_login(user_with_role(role, group_world["ai"]))
+    assert client.get(reverse("organisations:group")).status_code == 403
+    url = reverse("organisations:entity", args=[group_world["ai"].slug])
+    assert client.get(url).status_code == 403
