@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "tremplin.clients",
     "tremplin.contracts",
     "tremplin.missions",
+    "tremplin.orders",
+    "tremplin.timesheets",
+    "tremplin.closing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,135 @@
+"""The monthly close of an entity: hours locked, invoice drafts per client, payroll
+variables and the ASP monthly follow-up per insertion worker.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class CloseStatus(models.TextChoices):
+    RUNNING = "running", "En cours"
+    CLOSED = "closed", "Clôturé"
+    FAILED = "failed", "Échec"
+    REOPENED = "reopened", "Rouvert"
+
+
+class MonthlyClose(models.Model):
+    """One month of one entity; its state and the progress of the background run."""
+
+    entity = models.ForeignKey(
+        "organisations.Entity", on_delete=models.PROTECT, related_name="monthly_closes"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    month = models.PositiveSmallIntegerField("mois")
+    status = models.CharField(
+        "état", max_length=10, choices=CloseStatus.choices, default=CloseStatus.RUNNING
+    )
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    step = models.CharField("étape", max_length=200, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "clôture mensuelle"
+        verbose_name_plural = "clôtures mensuelles"
+        ordering = ["-year", "-month", "entity"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year", "month"], name="close_one_per_month"),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1, month__lte=12), name="close_month_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clôture {self.month:02d}/{self.year} — {self.entity}"
+
+
+class InvoiceDraft(models.Model):
+    """What the close proposes to invoice a client for the month (the invoice itself: #6)."""
+
+    close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="invoice_drafts")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="invoice_drafts"
+    )
+    total_excl_tax = models.DecimalField("total HT (€)", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "brouillon de facture"
+        verbose_name_plural = "brouillons de facture"
+        constraints = [
+            models.UniqueConstraint(fields=["close", "client"], name="draft_one_per_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"Brouillon {self.client} — {self.close}"
+
+
+class InvoiceDraftLine(models.Model):
+    draft = models.ForeignKey(InvoiceDraft, on_delete=models.CASCADE, related_name="lines")
+    service = models.ForeignKey("orders.Service", on_delete=models.PROTECT, related_name="+")
+    label = models.CharField("libellé", max_length=255)
+    quantity = models.DecimalField("quantité", max_digits=10, decimal_places=2)
+    unit_price = models.DecimalField("prix unitaire HT", max_digits=9, decimal_places=2)
+    vat_rate = models.DecimalField("taux de TVA (%)", max_digits=4, decimal_places=1)
+    amount_excl_tax = models.DecimalField("montant HT", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ligne de brouillon"
+        verbose_name_plural = "lignes de brouillon"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PayrollVariables(models.Model):
+    """One worker's pay variables for the month (exported as CSV to the payroll software)."""
+
+    close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="payroll")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    normal_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    overtime_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    sunday_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    holiday_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    absence_days = models.DecimalField(max_digits=5, decimal_places=1)
+    travel_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "variables de paie"
+        verbose_name_plural = "variables de paie"
+        constraints = [
+            models.UniqueConstraint(fields=["close", "person"], name="payroll_one_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"Paie {self.person} — {self.close}"
+
+
+class AspMonthlyFollowUp(models.Model):
+    """The ASP monthly individual follow-up of an insertion worker (domain.md §4.3)."""
+
+    close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="asp_follow_ups")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="+")
+    hours_worked = models.DecimalField(max_digits=7, decimal_places=2)
+    hours_invoiced = models.DecimalField(max_digits=7, decimal_places=2)
+    missions = models.PositiveIntegerField()
+    gross_pay = models.DecimalField(max_digits=10, decimal_places=2)
+    etp_share = models.DecimalField(max_digits=5, decimal_places=3)
+
+    class Meta:
+        verbose_name = "suivi mensuel ASP"
+        verbose_name_plural = "suivis mensuels ASP"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["close", "person", "contract"], name="asp_one_per_contract"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Suivi ASP {self.person} — {self.close}"
