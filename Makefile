@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check clean
+.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check bench clean
 
 help:
 	@echo "make demo   installe, migre, charge le groupe de démonstration et sert sur 127.0.0.1:$(PORT)"
@@ -57,6 +57,14 @@ typecheck: venv
 
 check: lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks on PostgreSQL (DATABASE_URL, default a local database "tremplin_bench"); each
+# writes its figures to bench-results/ and prints them; docs/benchmarks.md quotes them.
+bench: venv
+	mkdir -p bench-results
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.closing.bench --output bench-results/close.json
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.timesheets.bench --output bench-results/import.json
 
 clean:
 	rm -rf $(VENV) var

@@ -189,6 +189,15 @@ class Person(models.Model):
     leaving_ase = models.BooleanField("sortant de l'ASE", default=False)
     single_parent = models.BooleanField("parent isolé", default=False)
 
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte de connexion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        help_text="Le compte avec lequel le salarié déclare ses heures sur son téléphone.",
+    )
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="référent",
