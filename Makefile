@@ -62,6 +62,7 @@ check: lint typecheck
 # writes its figures to bench-results/ and prints them; docs/benchmarks.md quotes them.
 bench: venv
 	mkdir -p bench-results
+	createdb -h 127.0.0.1 -U postgres tremplin_bench 2>/dev/null || true
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.closing.bench --output bench-results/close.json
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.timesheets.bench --output bench-results/import.json
