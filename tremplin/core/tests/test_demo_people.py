@@ -344,7 +344,7 @@ def test_load_demo_is_idempotent_and_deterministic(settings: Any) -> None:
     assert _counts("people", "pathways") == people_counts
 
     # From scratch, the same day gives the same people and pathways (seeded, not random).
-    Person.objects.all().delete()
+    _delete_people()
     _load_demo(settings, TODAY)
     assert _counts("people", "pathways") == people_counts
     assert _fingerprint() == content
@@ -431,6 +431,18 @@ def test_no_nir_in_clear_in_pg_dump(settings: Any, tmp_path: Path) -> None:
     assert len(nirs) >= 30
     assert nirs_in_clear(database_bytes(tmp_path), nirs) == set()
     _assert_masked()
+
+
+def _delete_people() -> None:
+    """Delete every person, and first what protects them (placements, loans, contracts)."""
+    from tremplin.contracts.models import Contract, StaffLoan
+    from tremplin.missions.models import Placement
+
+    Placement.objects.all().delete()
+    StaffLoan.objects.all().delete()
+    while Contract.objects.exists():  # renewals protect the contract they renew
+        Contract.objects.filter(renewals=None).delete()
+    Person.objects.all().delete()
 
 
 def _assert_masked() -> None:

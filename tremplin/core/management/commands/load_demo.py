@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from tremplin.accounts import demo as accounts_demo
+from tremplin.clients import demo as clients_demo
+from tremplin.contracts import demo as contracts_demo
 from tremplin.core.dates import today
+from tremplin.missions import demo as missions_demo
 from tremplin.organisations import demo as organisations_demo
 from tremplin.pathways import demo as pathways_demo
 from tremplin.people import demo as people_demo
@@ -41,6 +44,12 @@ class Command(BaseCommand):
             people_demo.load(group, day)
             self.stdout.write("Parcours, PASS IAE, accompagnement et sorties…")
             pathways_demo.load(group, day)
+            self.stdout.write("Clients des structures…")
+            clients_demo.load(group, day)
+            self.stdout.write("Contrats, habilitations, visites médicales et prêt de personnel…")
+            contracts_demo.load(group, day)
+            self.stdout.write("Mises à disposition de l'association intermédiaire…")
+            missions_demo.load(group, day)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Groupe « {group.name} » prêt : {group.entities.count()} structures, "
