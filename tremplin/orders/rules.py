@@ -6,14 +6,18 @@ that "every Tuesday 9:00–11:00" stays 9:00–11:00 across daylight-saving chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.db import models
 
+from tremplin.accounts.rules import Role
+from tremplin.core.dates import format_date
+from tremplin.core.money import format_euros, format_number
 from tremplin.core.parameters import DatedParameter, Period
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -187,3 +191,290 @@ class Slot:
 def overlaps(a: Slot, b: Slot) -> bool:
     """Whether two intervals share time (touching ends do not overlap)."""
     return a.start < b.end and b.start < a.end
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+# Who plans the work: orders, interventions, assignments, absences and the weekly board.
+PLANNING_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.PLANNER})
+# Who maintains the catalogue, client prices and quotes: those who sell, plan and invoice.
+CATALOGUE_ROLES = frozenset({Role.DIRECTION, Role.HR, Role.PLANNER, Role.ACCOUNTANT})
+
+
+# --- Prices, VAT and quotes -----------------------------------------------------------------
+
+CENT = Decimal("0.01")
+# Average number of weeks in a month (52 weeks / 12 months), to turn a weekly pattern into a
+# monthly price as the arrêté du 17/03/2015 asks for a "prix mensuel".
+WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
+
+
+def price_ttc(amount_ht: Decimal, vat_percent: Decimal) -> Decimal:
+    """An amount including VAT, rounded half up to the cent (CGI art. 266 base × rate)."""
+    return (amount_ht * (1 + vat_percent / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def unit_price_on(
+    client_prices: Sequence[tuple[date, date | None, Decimal]], default: Decimal, day: date
+) -> Decimal:
+    """The client's own price in force on ``day`` (latest start first), else ``default``."""
+    in_force = [
+        (start, price)
+        for start, end, price in client_prices
+        if start <= day and (end is None or day <= end)
+    ]
+    return max(in_force, key=lambda item: item[0])[1] if in_force else default
+
+
+def estimated_monthly_price_ttc(
+    *,
+    visits_per_week: Decimal,
+    units_per_visit: Decimal,
+    unit_price_ht: Decimal,
+    vat_percent: Decimal,
+    recurring: bool,
+) -> Decimal:
+    """The monthly price TTC of an order: visits a month × units × price × (1 + VAT).
+
+    A recurring order makes ``visits_per_week × 52 / 12`` visits a month; a one-off order is
+    one visit (its price is the month's price). Arrêté du 17/03/2015, art. 1: the quote
+    threshold is a monthly price including taxes.
+    """
+    visits = visits_per_week * WEEKS_PER_MONTH if recurring else Decimal(1)
+    return price_ttc(visits * units_per_visit * unit_price_ht, vat_percent)
+
+
+def quote_error(
+    monthly_price_ttc: Decimal,
+    *,
+    on: date,
+    household: bool,
+    sap_service: bool,
+    has_accepted_quote: bool,
+) -> str | None:
+    """The French message when a household SAP order lacks the quote the law requires.
+
+    Arrêté du 17/03/2015 (information préalable du consommateur, services à la personne): a
+    written quote is given before any service whose monthly price reaches 100 € TTC.
+    """
+    if not (household and sap_service) or has_accepted_quote:
+        return None
+    if not quote_required(monthly_price_ttc, on=on):
+        return None
+    threshold = QUOTE_THRESHOLD_TTC.on(on)
+    return (
+        f"Devis obligatoire : le prix mensuel estimé de cette commande est de "
+        f"{format_euros(monthly_price_ttc)} TTC, ce qui atteint le seuil de "
+        f"{format_euros(threshold)} TTC (arrêté du 17/03/2015, services à la personne) ; "
+        "rattachez un devis accepté par le client."
+    )
+
+
+def next_quote_number(numbers: Iterable[str], *, year: int) -> str:
+    """The next quote number of an entity for ``year``: ``2026-0001``, ``2026-0002``…
+
+    Numbers are chronological and without gaps within a year for each entity (the quote is kept
+    with the order, arrêté du 17/03/2015, art. 3).
+    """
+    prefix = f"{year}-"
+    used = [
+        int(n[len(prefix) :])
+        for n in numbers
+        if n.startswith(prefix) and n[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(used, default=0) + 1:04d}"
+
+
+def holiday_subdivision(postal_code: str) -> str | None:
+    """The ``holidays`` subdivision of an address: "57", "67" or "68" in Alsace-Moselle, whose
+    local law adds Good Friday and 26/12 (Code du travail, art. L3134-13)."""
+    department = postal_code[:2]
+    return department if department in {"57", "67", "68"} else None
+
+
+# --- Weeks ----------------------------------------------------------------------------------
+
+
+def parse_iso_week(text: str) -> date | None:
+    """The Monday of an ISO week written ``2026-W48``; ``None`` when the text is not one."""
+    try:
+        year, week = text.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return None
+
+
+def iso_week_label(day: date) -> str:
+    """The ISO 8601 week holding ``day``: ``date(2026, 11, 25)`` → ``"2026-W48"``."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_target(weekly_hours: Decimal | None, monthly_hours: Decimal | None) -> Decimal | None:
+    """A contract's hours for one week: its weekly hours, or its guaranteed monthly volume
+    × 12 / 52 (a CDDUA guarantees hours a month, domain.md §2.2)."""
+    if weekly_hours:
+        return weekly_hours
+    if monthly_hours:
+        return (monthly_hours * 12 / 52).quantize(CENT, rounding=ROUND_HALF_UP)
+    return None
+
+
+# --- Assignment checks ----------------------------------------------------------------------
+
+# Maximum hours of work in one week (Code du travail, art. L3121-20): the ceiling when the
+# contract sets no weekly hours (CDDU, CDDUA).
+MAX_WEEKLY_HOURS: DatedParameter[Decimal] = DatedParameter(
+    "max_weekly_hours",
+    "Durée maximale hebdomadaire de travail (h)",
+    (Period(Decimal(48), date(2008, 5, 1), None, "Code du travail, art. L3121-20"),),
+)
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(PARIS).strftime("%Hh%M")
+
+
+def _hours(value: Decimal) -> str:
+    return f"{format_number(value)} h"
+
+
+def contract_error(*, has_contract: bool, day: date, entity_name: str, placement: bool) -> str:
+    """The French message when the worker holds no suitable contract on the day (L1221-1)."""
+    if has_contract:
+        return ""
+    if placement:
+        return (
+            f"Contrat : aucun contrat de mise à disposition (CDDU ou CDDUA) de {entity_name} ne "
+            f"court le {format_date(day)} ; une mise à disposition se fait sous contrat de "
+            "l'association intermédiaire (art. L5132-7 du Code du travail)."
+        )
+    return (
+        f"Contrat : aucun contrat de travail avec {entity_name} ne court le {format_date(day)} ; "
+        "on ne planifie un salarié que pendant son contrat."
+    )
+
+
+def double_booking_error(slot: Slot, busy: Sequence[tuple[Slot, str]]) -> str:
+    """The French message when the worker already works at that time, in any entity."""
+    clash = next((label for other, label in busy if overlaps(slot, other)), None)
+    if clash is None:
+        return ""
+    return (
+        f"Double réservation : le salarié intervient déjà de {_time(slot.start)} à "
+        f"{_time(slot.end)} ce jour-là ou sur une partie de ce créneau ({clash})."
+    )
+
+
+def absence_error(day: date, absences: Sequence[tuple[date, date, str]]) -> str:
+    """The French message when an absence of the worker covers the day."""
+    for start, end, label in absences:
+        if start <= day <= end:
+            return (
+                f"Absence : le salarié est absent du {format_date(start)} au {format_date(end)} "
+                f"({label}) ; il ne peut pas intervenir le {format_date(day)}."
+            )
+    return ""
+
+
+def habilitation_error(
+    required: Iterable[tuple[str, str]],
+    held: Iterable[tuple[str, date | None]],
+    day: date,
+) -> str:
+    """The French message naming the habilitations the client requires that the worker lacks
+    or that have expired on the day (``required``: ``(kind, label)``; ``held``: ``(kind,
+    expires_on)``). The employer checks the qualifications a task requires (art. R4323-55,
+    R4544-9 of the Code du travail for driving and electrical work)."""
+    valid = {kind for kind, expires in held if expires is None or expires >= day}
+    missing = [label for kind, label in required if kind not in valid]
+    if not missing:
+        return ""
+    return (
+        f"Habilitation exigée par le client : {', '.join(missing)} manquante ou expirée le "
+        f"{format_date(day)}."
+    )
+
+
+def weekly_hours_error(
+    *,
+    proposed: Decimal,
+    contract_week_hours: Decimal,
+    all_week_hours: Decimal,
+    weekly_hours: Decimal | None,
+    day: date,
+) -> str:
+    """The French message when the intervention takes the worker's week past a ceiling.
+
+    ``contract_week_hours``: planned hours already assigned under the same contract in the ISO
+    week; ``all_week_hours``: under every contract of the group. The contract's weekly hours
+    bound the first (hours are those written in the contract, art. L3123-6 for part time); the
+    legal maximum of 48 h (art. L3121-20) bounds the second, and the first when the contract
+    sets no weekly hours.
+    """
+    legal = MAX_WEEKLY_HOURS.on(day)
+    ceiling = weekly_hours or legal
+    if contract_week_hours + proposed > ceiling:
+        rule = (
+            f"durée hebdomadaire du contrat de {_hours(ceiling)}"
+            if weekly_hours
+            else f"durée maximale légale de {_hours(legal)} (art. L3121-20 du Code du travail)"
+        )
+        return (
+            f"Durée hebdomadaire : {_hours(contract_week_hours)} déjà planifiées cette semaine "
+            f"+ {_hours(proposed)} dépasseraient la {rule}."
+        )
+    if all_week_hours + proposed > legal:
+        return (
+            f"Durée hebdomadaire : {_hours(all_week_hours)} déjà planifiées cette semaine dans le "
+            f"groupe + {_hours(proposed)} dépasseraient la durée maximale légale de "
+            f"{_hours(legal)} (art. L3121-20 du Code du travail)."
+        )
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentFacts:
+    """What the assignment checks need to know about a worker around one intervention."""
+
+    day: date
+    slot: Slot
+    hours: Decimal
+    entity_name: str
+    placement: bool
+    has_contract: bool
+    busy: tuple[tuple[Slot, str], ...] = ()
+    absences: tuple[tuple[date, date, str], ...] = ()
+    required: tuple[tuple[str, str], ...] = ()
+    held: tuple[tuple[str, date | None], ...] = ()
+    contract_week_hours: Decimal = Decimal(0)
+    all_week_hours: Decimal = Decimal(0)
+    weekly_hours: Decimal | None = None
+
+
+def assignment_errors(facts: AssignmentFacts) -> list[str]:
+    """Every reason, in French, to refuse assigning the worker; empty when none applies.
+
+    Without a contract the other checks are meaningless, so only that one is reported.
+    """
+    first = contract_error(
+        has_contract=facts.has_contract,
+        day=facts.day,
+        entity_name=facts.entity_name,
+        placement=facts.placement,
+    )
+    if first:
+        return [first]
+    errors = [
+        double_booking_error(facts.slot, facts.busy),
+        absence_error(facts.day, facts.absences),
+        habilitation_error(facts.required, facts.held, facts.day),
+        weekly_hours_error(
+            proposed=facts.hours,
+            contract_week_hours=facts.contract_week_hours,
+            all_week_hours=facts.all_week_hours,
+            weekly_hours=facts.weekly_hours,
+            day=facts.day,
+        ),
+    ]
+    return [error for error in errors if error]

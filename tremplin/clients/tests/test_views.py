@@ -156,3 +156,59 @@ def test_edit_records_the_dismissal_and_refuses_a_future_one(client: Any, entity
     assert entry.data["changes"]["economic_dismissal_on"] == ["", "2025-09-01"]
     page = text_of(client.get(response["Location"]))
     assert "aucune mise à disposition chez ce client jusqu'au 01/03/2026 inclus" in page
+
+
+def test_chorus_fields_are_refused_for_a_company(client: Any, entity: Any) -> None:
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    response = client.post(reverse("clients:new"), client_post(chorus_service_code="SERV-01"))
+    assert response.status_code == 200
+    assert "Seuls les collectivités et établissements publics sont facturés par Chorus Pro" in (
+        text_of(response)
+    )
+    response = client.post(
+        reverse("clients:new"),
+        client_post(kind="LOCAL_AUTHORITY", chorus_service_code="SERV-01"),
+    )
+    assert response.status_code == 302
+    assert Client.objects.get().chorus_service_code == "SERV-01"
+
+
+def test_avance_immediate_needs_a_household_and_a_date(client: Any, entity: Any) -> None:
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    household = client_post(kind="HOUSEHOLD", siret="", immediate_advance_consent="on")
+    response = client.post(reverse("clients:new"), household)
+    assert "Indiquez la date de l&#x27;accord" in response.content.decode()
+    response = client.post(
+        reverse("clients:new"), {**household, "immediate_advance_consent_on": "2025-10-01"}
+    )
+    assert response.status_code == 302
+
+
+def test_contacts_sites_and_requirements_are_added_and_removed(client: Any, entity: Any) -> None:
+    company = ClientFactory(entity=entity)
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    client.post(reverse("clients:contact_new", args=[company.pk]), {"name": "Mme Martin"})
+    response = client.post(
+        reverse("clients:site_new", args=[company.pk]),
+        {
+            "name": "Atelier",
+            "address": "1 rue",
+            "postal_code": "79000",
+            "city": "Niort",
+            "latitude": "46.3",
+        },
+    )
+    assert "Saisissez la latitude et la longitude" in response.content.decode()
+    client.post(
+        reverse("clients:site_new", args=[company.pk]),
+        {"name": "Atelier", "address": "1 rue", "postal_code": "79000", "city": "Niort"},
+    )
+    client.post(reverse("clients:requirement_new", args=[company.pk]), {"habilitation": "sst"})
+    page = client.get(reverse("clients:client", args=[company.pk]))
+    text = text_of(page)
+    assert "Mme Martin" in text and "Atelier" in text and "(SST)" in text
+    contact = company.contacts.get()
+    assert client.get(reverse("clients:contact_remove", args=[contact.pk])).status_code == 405
+    client.post(reverse("clients:contact_remove", args=[contact.pk]))
+    assert not company.contacts.exists()
+    assert AuditEntry.objects.filter(action="clients.contact_removed").exists()
