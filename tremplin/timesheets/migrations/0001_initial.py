@@ -6,90 +6,277 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0002_client_chorus_engagement_number_and_more'),
-        ('orders', '0001_initial'),
-        ('organisations', '0001_initial'),
-        ('people', '0002_person_name_key'),
+        ("clients", "0002_client_chorus_engagement_number_and_more"),
+        ("orders", "0001_initial"),
+        ("organisations", "0001_initial"),
+        ("people", "0002_person_name_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClientSignOff',
+            name="ClientSignOff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='mois')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_on', models.DateField(verbose_name="lien valable jusqu'au")),
-                ('signed_at', models.DateTimeField(blank=True, null=True, verbose_name='validé le')),
-                ('signed_by_name', models.CharField(blank=True, max_length=200, verbose_name='validé par')),
-                ('total_hours', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='heures validées')),
-                ('comment', models.TextField(blank=True, verbose_name='observation du client')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sign_offs', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="année")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="mois")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_on", models.DateField(verbose_name="lien valable jusqu'au")),
+                (
+                    "signed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="validé le"),
+                ),
+                (
+                    "signed_by_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="validé par"),
+                ),
+                (
+                    "total_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="heures validées",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="observation du client")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sign_offs",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'validation client',
-                'verbose_name_plural': 'validations client',
-                'ordering': ['-year', '-month', 'client'],
+                "verbose_name": "validation client",
+                "verbose_name_plural": "validations client",
+                "ordering": ["-year", "-month", "client"],
             },
         ),
         migrations.CreateModel(
-            name='TimesheetImport',
+            name="TimesheetImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/', verbose_name='fichier')),
-                ('original_name', models.CharField(max_length=255, verbose_name='nom du fichier')),
-                ('status', models.CharField(choices=[('pending', 'En attente'), ('running', 'En cours'), ('done', 'Terminé'), ('failed', 'Échec')], default='pending', max_length=10, verbose_name='état')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='lignes lues')),
-                ('imported_rows', models.PositiveIntegerField(default=0, verbose_name='lignes importées')),
-                ('duplicate_rows', models.PositiveIntegerField(default=0, verbose_name='lignes déjà importées')),
-                ('error_rows', models.PositiveIntegerField(default=0, verbose_name='lignes en erreur')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='erreurs')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='avancement (%)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='timesheet_imports', to='organisations.entity')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="imports/%Y/%m/", verbose_name="fichier")),
+                ("original_name", models.CharField(max_length=255, verbose_name="nom du fichier")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "En attente"),
+                            ("running", "En cours"),
+                            ("done", "Terminé"),
+                            ("failed", "Échec"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="état",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="lignes lues")),
+                (
+                    "imported_rows",
+                    models.PositiveIntegerField(default=0, verbose_name="lignes importées"),
+                ),
+                (
+                    "duplicate_rows",
+                    models.PositiveIntegerField(default=0, verbose_name="lignes déjà importées"),
+                ),
+                (
+                    "error_rows",
+                    models.PositiveIntegerField(default=0, verbose_name="lignes en erreur"),
+                ),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="erreurs")),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="avancement (%)"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="timesheet_imports",
+                        to="organisations.entity",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import de relevés',
-                'verbose_name_plural': 'imports de relevés',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "import de relevés",
+                "verbose_name_plural": "imports de relevés",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TimeEntry',
+            name="TimeEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(db_index=True, verbose_name='jour')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='heures')),
-                ('quantity', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='quantité facturable')),
-                ('travel_minutes', models.PositiveIntegerField(default=0, verbose_name='temps de trajet (min)')),
-                ('status', models.CharField(choices=[('declared', 'Déclarée'), ('validated', 'Validée'), ('locked', 'Clôturée')], default='declared', max_length=10, verbose_name='état')),
-                ('source', models.CharField(choices=[('worker', 'Déclarée par le salarié'), ('staff', "Saisie par l'équipe"), ('import', 'Importée')], max_length=10, verbose_name='origine')),
-                ('import_key', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('validated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='clients.client', verbose_name='client')),
-                ('declared_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='organisations.entity', verbose_name='structure')),
-                ('intervention', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='orders.intervention')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='people.person', verbose_name='salarié')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.service', verbose_name='prestation')),
-                ('validated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(db_index=True, verbose_name="jour")),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="heures"),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="quantité facturable",
+                    ),
+                ),
+                (
+                    "travel_minutes",
+                    models.PositiveIntegerField(default=0, verbose_name="temps de trajet (min)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("declared", "Déclarée"),
+                            ("validated", "Validée"),
+                            ("locked", "Clôturée"),
+                        ],
+                        default="declared",
+                        max_length=10,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("worker", "Déclarée par le salarié"),
+                            ("staff", "Saisie par l'équipe"),
+                            ("import", "Importée"),
+                        ],
+                        max_length=10,
+                        verbose_name="origine",
+                    ),
+                ),
+                (
+                    "import_key",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                ("validated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to="clients.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to="organisations.entity",
+                        verbose_name="structure",
+                    ),
+                ),
+                (
+                    "intervention",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to="orders.intervention",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to="people.person",
+                        verbose_name="salarié",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.service",
+                        verbose_name="prestation",
+                    ),
+                ),
+                (
+                    "validated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "relevé d'heures",
-                'verbose_name_plural': "relevés d'heures",
-                'ordering': ['day', 'pk'],
-                'indexes': [models.Index(fields=['entity', 'day'], name='timesheets__entity__82dd00_idx'), models.Index(fields=['person', 'day'], name='timesheets__person__f033e8_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('hours__gt', 0), ('hours__lte', 24)), name='entry_hours_in_day')],
+                "verbose_name": "relevé d'heures",
+                "verbose_name_plural": "relevés d'heures",
+                "ordering": ["day", "pk"],
+                "indexes": [
+                    models.Index(fields=["entity", "day"], name="timesheets__entity__82dd00_idx"),
+                    models.Index(fields=["person", "day"], name="timesheets__person__f033e8_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__gt", 0), ("hours__lte", 24)),
+                        name="entry_hours_in_day",
+                    )
+                ],
             },
         ),
     ]
