@@ -93,6 +93,9 @@ class PayrollVariables(models.Model):
     close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="payroll")
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     normal_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    complementary_hours = models.DecimalField(
+        "heures complémentaires", max_digits=7, decimal_places=2, default=0
+    )
     overtime_hours = models.DecimalField(max_digits=7, decimal_places=2)
     sunday_hours = models.DecimalField(max_digits=7, decimal_places=2)
     holiday_hours = models.DecimalField(max_digits=7, decimal_places=2)

@@ -5,94 +5,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clients', '0002_client_chorus_engagement_number_and_more'),
-        ('contracts', '0001_initial'),
-        ('people', '0002_person_name_key'),
+        ("clients", "0002_client_chorus_engagement_number_and_more"),
+        ("contracts", "0001_initial"),
+        ("people", "0002_person_name_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthlyClose',
+            name="MonthlyClose",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='mois')),
-                ('status', models.CharField(choices=[('running', 'En cours'), ('closed', 'Clôturé'), ('failed', 'Échec'), ('reopened', 'Rouvert')], default='running', max_length=10, verbose_name='état')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='avancement (%)')),
-                ('step', models.CharField(blank=True, max_length=200, verbose_name='étape')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="année")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="mois")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "En cours"),
+                            ("closed", "Clôturé"),
+                            ("failed", "Échec"),
+                            ("reopened", "Rouvert"),
+                        ],
+                        default="running",
+                        max_length=10,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="avancement (%)"),
+                ),
+                ("step", models.CharField(blank=True, max_length=200, verbose_name="étape")),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'clôture mensuelle',
-                'verbose_name_plural': 'clôtures mensuelles',
-                'ordering': ['-year', '-month', 'entity'],
+                "verbose_name": "clôture mensuelle",
+                "verbose_name_plural": "clôtures mensuelles",
+                "ordering": ["-year", "-month", "entity"],
             },
         ),
         migrations.CreateModel(
-            name='PayrollVariables',
+            name="PayrollVariables",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('normal_hours', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('overtime_hours', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('sunday_hours', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('holiday_hours', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('absence_days', models.DecimalField(decimal_places=1, max_digits=5)),
-                ('travel_minutes', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("normal_hours", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("overtime_hours", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("sunday_hours", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("holiday_hours", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("absence_days", models.DecimalField(decimal_places=1, max_digits=5)),
+                ("travel_minutes", models.PositiveIntegerField()),
             ],
             options={
-                'verbose_name': 'variables de paie',
-                'verbose_name_plural': 'variables de paie',
+                "verbose_name": "variables de paie",
+                "verbose_name_plural": "variables de paie",
             },
         ),
         migrations.CreateModel(
-            name='AspMonthlyFollowUp',
+            name="AspMonthlyFollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hours_worked', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('hours_invoiced', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('missions', models.PositiveIntegerField()),
-                ('gross_pay', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('etp_share', models.DecimalField(decimal_places=3, max_digits=5)),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.contract')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hours_worked", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("hours_invoiced", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("missions", models.PositiveIntegerField()),
+                ("gross_pay", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("etp_share", models.DecimalField(decimal_places=3, max_digits=5)),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contracts.contract",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suivi mensuel ASP',
-                'verbose_name_plural': 'suivis mensuels ASP',
+                "verbose_name": "suivi mensuel ASP",
+                "verbose_name_plural": "suivis mensuels ASP",
             },
         ),
         migrations.CreateModel(
-            name='InvoiceDraft',
+            name="InvoiceDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('total_excl_tax', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='total HT (€)')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoice_drafts', to='clients.client')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "total_excl_tax",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="total HT (€)"
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoice_drafts",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brouillon de facture',
-                'verbose_name_plural': 'brouillons de facture',
+                "verbose_name": "brouillon de facture",
+                "verbose_name_plural": "brouillons de facture",
             },
         ),
         migrations.CreateModel(
-            name='InvoiceDraftLine',
+            name="InvoiceDraftLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=255, verbose_name='libellé')),
-                ('quantity', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='quantité')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='prix unitaire HT')),
-                ('vat_rate', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='taux de TVA (%)')),
-                ('amount_excl_tax', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='montant HT')),
-                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='closing.invoicedraft')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=255, verbose_name="libellé")),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=2, max_digits=10, verbose_name="quantité"),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="prix unitaire HT"
+                    ),
+                ),
+                (
+                    "vat_rate",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=4, verbose_name="taux de TVA (%)"
+                    ),
+                ),
+                (
+                    "amount_excl_tax",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="montant HT"),
+                ),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="closing.invoicedraft",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ligne de brouillon',
-                'verbose_name_plural': 'lignes de brouillon',
+                "verbose_name": "ligne de brouillon",
+                "verbose_name_plural": "lignes de brouillon",
             },
         ),
     ]

@@ -6,71 +6,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('closing', '0001_initial'),
-        ('orders', '0001_initial'),
-        ('organisations', '0001_initial'),
-        ('people', '0002_person_name_key'),
+        ("closing", "0001_initial"),
+        ("orders", "0001_initial"),
+        ("organisations", "0001_initial"),
+        ("people", "0002_person_name_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invoicedraftline',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.service'),
+            model_name="invoicedraftline",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.service"
+            ),
         ),
         migrations.AddField(
-            model_name='monthlyclose',
-            name='entity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monthly_closes', to='organisations.entity'),
+            model_name="monthlyclose",
+            name="entity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="monthly_closes",
+                to="organisations.entity",
+            ),
         ),
         migrations.AddField(
-            model_name='monthlyclose',
-            name='started_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="monthlyclose",
+            name="started_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invoicedraft',
-            name='close',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoice_drafts', to='closing.monthlyclose'),
+            model_name="invoicedraft",
+            name="close",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invoice_drafts",
+                to="closing.monthlyclose",
+            ),
         ),
         migrations.AddField(
-            model_name='aspmonthlyfollowup',
-            name='close',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='asp_follow_ups', to='closing.monthlyclose'),
+            model_name="aspmonthlyfollowup",
+            name="close",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="asp_follow_ups",
+                to="closing.monthlyclose",
+            ),
         ),
         migrations.AddField(
-            model_name='payrollvariables',
-            name='close',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payroll', to='closing.monthlyclose'),
+            model_name="payrollvariables",
+            name="close",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="payroll",
+                to="closing.monthlyclose",
+            ),
         ),
         migrations.AddField(
-            model_name='payrollvariables',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person'),
+            model_name="payrollvariables",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="people.person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlyclose',
-            constraint=models.UniqueConstraint(fields=('entity', 'year', 'month'), name='close_one_per_month'),
+            model_name="monthlyclose",
+            constraint=models.UniqueConstraint(
+                fields=("entity", "year", "month"), name="close_one_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlyclose',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='close_month_valid'),
+            model_name="monthlyclose",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__gte", 1), ("month__lte", 12)), name="close_month_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicedraft',
-            constraint=models.UniqueConstraint(fields=('close', 'client'), name='draft_one_per_client'),
+            model_name="invoicedraft",
+            constraint=models.UniqueConstraint(
+                fields=("close", "client"), name="draft_one_per_client"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='aspmonthlyfollowup',
-            constraint=models.UniqueConstraint(fields=('close', 'person', 'contract'), name='asp_one_per_contract'),
+            model_name="aspmonthlyfollowup",
+            constraint=models.UniqueConstraint(
+                fields=("close", "person", "contract"), name="asp_one_per_contract"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payrollvariables',
-            constraint=models.UniqueConstraint(fields=('close', 'person'), name='payroll_one_per_person'),
+            model_name="payrollvariables",
+            constraint=models.UniqueConstraint(
+                fields=("close", "person"), name="payroll_one_per_person"
+            ),
         ),
     ]

@@ -1,0 +1,178 @@
+"""Rules of the monthly close: who may close, how worked hours split for payroll, the ASP share
+of a full-time post, CSV cells. Pure functions: no database, no clock.
+
+The worked tables behind these rules are in ``docs/algorithms/monthly-close.md``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+from tremplin.accounts.rules import Role
+from tremplin.core.money import format_number
+
+# Who may see and run the monthly close, and who may reopen a closed month (the accountant
+# answers for the figures sent to payroll and the ASP once they are out).
+CLOSING_ROLES = frozenset({Role.ACCOUNTANT, Role.DIRECTION})
+REOPEN_ROLES = frozenset({Role.ACCOUNTANT})
+
+# Code du travail, art. L3121-27: legal weekly duration; L3121-28: hours beyond it are overtime
+# (heures supplémentaires). Art. L3123-1: part time is below it; L3123-28: hours a part-timer
+# works beyond the contractual duration are heures complémentaires, and may not reach 35 h.
+LEGAL_WEEKLY_HOURS = Decimal(35)
+# 35 h × 52 / 12: the monthly hours of a full-time post, the ASP's ETP reference (domain §4.3).
+FULL_TIME_MONTHLY_HOURS = Decimal("151.67")
+
+HUNDREDTH = Decimal("0.01")
+THOUSANDTH = Decimal("0.001")
+
+
+class DayKind(models.TextChoices):
+    WORKDAY = "workday", "Jour ordinaire"
+    SUNDAY = "sunday", "Dimanche"
+    HOLIDAY = "holiday", "Jour férié"
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a month."""
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def day_kind(day: date, *, holiday: bool) -> DayKind:
+    """Classify a worked day for payroll: a public holiday first (Code du travail, L3133-1),
+    then a Sunday (L3132-3), else an ordinary day.
+
+    A public holiday falling on a Sunday counts once, as a holiday: payroll pays the larger of
+    the two premiums, never both. The classification is by calendar day in Paris, so the
+    23-hour and 25-hour days of daylight-saving changes are ordinary Sundays.
+    """
+    if holiday:
+        return DayKind.HOLIDAY
+    if day.weekday() == 6:
+        return DayKind.SUNDAY
+    return DayKind.WORKDAY
+
+
+@dataclass(frozen=True, slots=True)
+class HoursSplit:
+    normal: Decimal
+    complementary: Decimal
+    overtime: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.normal + self.complementary + self.overtime
+
+
+def split_hours(
+    hours_by_day: Mapping[date, Decimal],
+    *,
+    contractual_weekly: Decimal | None,
+    first: date,
+    last: date,
+) -> HoursSplit:
+    """Split the hours worked from ``first`` to ``last`` into normal, complementary and overtime
+    hours, week by week (ISO weeks, Monday to Sunday).
+
+    Within a week, hours are taken in the order of the days: those up to the contractual weekly
+    hours are normal; for a part-time contract (below 35 h, Code du travail L3123-1), those from
+    the contractual hours up to 35 h are heures complémentaires (L3123-28); every hour beyond
+    35 h is overtime (L3121-28). A contract without weekly hours (a CDDU paid by the mission, a
+    guaranteed monthly volume) is treated as full time. ``hours_by_day`` may hold days before
+    ``first`` in the same ISO week: they count towards the week's thresholds but were paid with
+    the previous month, so a week across two months is split the same way whichever month is
+    closed first.
+    """
+    threshold = LEGAL_WEEKLY_HOURS
+    if contractual_weekly is not None and 0 < contractual_weekly < LEGAL_WEEKLY_HOURS:
+        threshold = contractual_weekly
+    normal = complementary = overtime = Decimal(0)
+    running: dict[date, Decimal] = {}  # Monday of the week → hours so far
+    for day in sorted(hours_by_day):
+        if day > last:
+            break
+        monday = day - timedelta(days=day.weekday())
+        before = running.get(monday, Decimal(0))
+        after = before + hours_by_day[day]
+        running[monday] = after
+        if day < first:
+            continue
+        in_normal = max(Decimal(0), min(after, threshold) - before)
+        in_overtime = max(Decimal(0), after - max(before, LEGAL_WEEKLY_HOURS))
+        normal += in_normal
+        overtime += in_overtime
+        complementary += hours_by_day[day] - in_normal - in_overtime
+    return HoursSplit(normal, complementary, overtime)
+
+
+def absence_days(
+    periods: Iterable[tuple[date, date]],
+    *,
+    first: date,
+    last: date,
+    holidays: frozenset[date],
+) -> Decimal:
+    """Working days (Monday to Friday, public holidays excepted: jours ouvrés) of absence within
+    ``[first, last]``; overlapping periods count each day once."""
+    days: set[date] = set()
+    for start, end in periods:
+        day = max(start, first)
+        while day <= min(end, last):
+            if day.weekday() < 5 and day not in holidays:
+                days.add(day)
+            day += timedelta(days=1)
+    return Decimal(len(days))
+
+
+def etp_share(hours: Decimal) -> Decimal:
+    """Share of a full-time post (ETP) the month's hours represent: hours / 151,67, three
+    decimals, half up (ASP EtatMensuelIndiv ``emi_part_etp``; domain §4.3 — the reference is a
+    Tremplin choice pending an official formula)."""
+    return (hours / FULL_TIME_MONTHLY_HOURS).quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+
+
+def holiday_subdivision(postal_code: str) -> str | None:
+    """The ``holidays`` subdivision of Alsace-Moselle (extra holidays: Good Friday, 26 December;
+    Code du travail, L3134-13) from an establishment's postal code, else ``None``."""
+    department = postal_code[:2]
+    return department if department in {"57", "67", "68"} else None
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """``"2026-10"`` → ``(2026, 10)``; ``ValueError`` with a French message otherwise."""
+    year, _, month = text.partition("-")
+    if not (year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12):
+        raise ValueError(f"Mois invalide : « {text} » (format attendu AAAA-MM, ex. 2026-10).")
+    return int(year), int(month)
+
+
+def hundredths(value: int) -> Decimal:
+    """An integer count of hundredths (as summed exactly by the database) as a Decimal."""
+    return Decimal(value).scaleb(-2)
+
+
+# OWASP "CSV injection": a spreadsheet evaluates a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell for French spreadsheets: decimal comma, no thousands separator, text that
+    could start a formula prefixed with an apostrophe."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return format_number(value, places).replace("\u202f", "")
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text

@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tremplin.closing import actions
+from tremplin.closing.models import (
+    AspMonthlyFollowUp,
+    CloseStatus,
+    InvoiceDraft,
+    InvoiceDraftLine,
+    MonthlyClose,
+    PayrollVariables,
+)
+from tremplin.closing.tests.factories import (
+    AbsenceFactory,
+    InterventionFactory,
+    OrderFactory,
+    ServiceFactory,
+    TimeEntryFactory,
+)
+from tremplin.contracts.tests.factories import ContractFactory
+from tremplin.core.models import AuditEntry
+from tremplin.orders.models import ClientPrice
+from tremplin.people.tests.factories import PersonFactory
+from tremplin.timesheets.models import EntryStatus, TimeEntry
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def month() -> dict[str, Any]:
+    """Two workers of one entity in October 2026, hours at two clients."""
+    contract = ContractFactory(start=date(2026, 9, 1), weekly_hours=D(26), hourly_rate=D("12.3456"))
+    person, entity = contract.person, contract.entity
+    order = OrderFactory.create(entity=entity, service__unit_price=D("25.00"))
+    wash = OrderFactory.create(
+        entity=entity, service=ServiceFactory(entity=entity, car_wash=True, unit_price=D("17.00"))
+    )
+    ClientPrice.objects.create(
+        client=order.client,
+        service=order.service,
+        unit_price=D("22.22"),
+        valid_from=date(2026, 10, 31),
+    )
+    ClientPrice.objects.create(
+        client=order.client,
+        service=order.service,
+        unit_price=D("99.99"),
+        valid_from=date(2026, 11, 1),
+    )
+    for day, hours in [
+        (5, "7.33"),
+        (6, "7.33"),
+        (7, "7.33"),
+        (8, "7.33"),
+        (9, "7.33"),
+        (11, "2.5"),
+        (11, "0.01"),
+    ]:
+        TimeEntryFactory(
+            person=person,
+            day=date(2026, 10, day),
+            hours=D(hours),
+            intervention__order=order,
+            travel_minutes=10,
+        )
+    TimeEntryFactory(person=person, day=date(2026, 11, 1), hours=D(3), intervention__order=order)
+    other = PersonFactory(entity=entity)
+    TimeEntryFactory(
+        person=other, day=date(2026, 10, 14), hours=D(2), quantity=D(3), intervention__order=wash
+    )
+    AbsenceFactory(person=other, start=date(2026, 10, 19), end=date(2026, 10, 20))
+    return {
+        "entity": entity,
+        "person": person,
+        "other": other,
+        "contract": contract,
+        "order": order,
+        "wash": wash,
+    }
+
+
+def run(entity: Any) -> MonthlyClose:
+    close = actions.start_close(entity, year=2026, month=10, by=None, run_in_background=False)
+    actions.close_month(close)
+    close.refresh_from_db()
+    return close
+
+
+def snapshot(close: MonthlyClose) -> list[Any]:
+    return [
+        sorted(
+            InvoiceDraftLine.objects.filter(draft__close=close).values_list(
+                "draft__client_id", "label", "quantity", "unit_price", "vat_rate", "amount_excl_tax"
+            )
+        ),
+        sorted(
+            PayrollVariables.objects.filter(close=close).values_list(
+                "person_id",
+                "normal_hours",
+                "complementary_hours",
+                "overtime_hours",
+                "sunday_hours",
+                "holiday_hours",
+                "absence_days",
+                "travel_minutes",
+            )
+        ),
+        sorted(
+            AspMonthlyFollowUp.objects.filter(close=close).values_list(
+                "person_id",
+                "contract_id",
+                "hours_worked",
+                "hours_invoiced",
+                "missions",
+                "gross_pay",
+                "etp_share",
+            )
+        ),
+    ]
+
+
+def test_close_builds_drafts_payroll_and_asp(month: dict[str, Any]) -> None:
+    close = run(month["entity"])
+    assert close.status == CloseStatus.CLOSED and close.progress == 100
+    lines, payroll, asp = snapshot(close)
+    # 39.16 h at the client's price in force on 31/10 (22.22): 870.1352 → 870.14; the car wash
+    # is invoiced per vehicle at the service price.
+    assert lines == sorted(
+        [
+            (
+                month["order"].client_id,
+                month["order"].service.name,
+                D("39.16"),
+                D("22.22"),
+                D("20.0"),
+                D("870.14"),
+            ),
+            (
+                month["wash"].client_id,
+                month["wash"].service.name,
+                D("3.00"),
+                D("17.00"),
+                D("20.0"),
+                D("51.00"),
+            ),
+        ]
+    )
+    assert InvoiceDraft.objects.get(close=close, client=month["order"].client).total_excl_tax == D(
+        "870.14"
+    )
+    # Week of 05/10 to Sunday 11/10: 39.16 h on a 26 h contract → 26 normal, 9 complementary,
+    # 4.16 overtime; the Sunday holds 2.51 h (two entries).
+    assert payroll == sorted(
+        [
+            (
+                month["person"].pk,
+                D("26.00"),
+                D("9.00"),
+                D("4.16"),
+                D("2.51"),
+                D("0.00"),
+                D("0.0"),
+                70,
+            ),
+            (month["other"].pk, D("2.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("2.0"), 0),
+        ]
+    )
+    assert asp == [
+        (
+            month["person"].pk,
+            month["contract"].pk,
+            D("39.16"),
+            D("39.16"),
+            1,
+            D("483.45"),
+            D("0.258"),
+        ),
+    ]
+    assert (
+        not TimeEntry.objects.filter(entity=month["entity"], day__month=10)
+        .exclude(status=EntryStatus.LOCKED)
+        .exists()
+    )
+    assert TimeEntry.objects.get(day=date(2026, 11, 1)).status == EntryStatus.VALIDATED
+    assert list(
+        AuditEntry.objects.filter(object_id=str(close.pk))
+        .values_list("action", flat=True)
+        .order_by("pk")
+    ) == [
+        "closing.close_started",
+        "closing.month_closed",
+    ]
+
+
+def test_closing_twice_changes_nothing(month: dict[str, Any]) -> None:
+    close = run(month["entity"])
+    before = snapshot(close)
+    result = actions.close_month(close)
+    assert not result.changed and "déjà clôturé" in result.message
+    assert snapshot(close) == before
+    with pytest.raises(ValidationError, match="déjà clôturé"):
+        actions.start_close(month["entity"], year=2026, month=10, by=None)
+
+
+def test_declared_entries_block_the_close_and_change_nothing(month: dict[str, Any]) -> None:
+    TimeEntryFactory(person=month["other"], day=date(2026, 10, 20), declared=True)
+    TimeEntryFactory(person=month["other"], day=date(2026, 10, 21), declared=True)
+    close = run(month["entity"])
+    assert close.status == CloseStatus.FAILED
+    assert "2 relevés d'heures sont encore à valider" in close.error
+    assert str(month["other"]) in close.error
+    assert not TimeEntry.objects.filter(status=EntryStatus.LOCKED).exists()
+    assert snapshot(close) == [[], [], []]
+    # Once the hours are validated, the failed close runs again.
+    TimeEntry.objects.filter(status=EntryStatus.DECLARED).update(status=EntryStatus.VALIDATED)
+    close = run(month["entity"])
+    assert close.status == CloseStatus.CLOSED and close.error == ""
+    assert len(snapshot(close)[1]) == 2
+
+
+def test_rerun_after_a_failure_replaces_partial_results(
+    month: dict[str, Any], monkeypatch: Any
+) -> None:
+    def broken(close: MonthlyClose, progress: object) -> None:
+        raise RuntimeError("panne")
+
+    monkeypatch.setattr(actions, "_build_asp_follow_ups", broken)
+    close = actions.start_close(
+        month["entity"], year=2026, month=10, by=None, run_in_background=False
+    )
+    with pytest.raises(RuntimeError):
+        actions.close_month(close)
+    close.refresh_from_db()
+    assert close.status == CloseStatus.FAILED and "panne" in close.error
+    assert PayrollVariables.objects.filter(close=close).count() == 2
+    monkeypatch.undo()
+    close = run(month["entity"])
+    assert close.status == CloseStatus.CLOSED
+    assert PayrollVariables.objects.filter(close=close).count() == 2
+    assert InvoiceDraft.objects.filter(close=close).count() == 2
+
+
+def test_reopen_unlocks_and_deletes_results(month: dict[str, Any]) -> None:
+    close = run(month["entity"])
+    before = snapshot(close)
+    unlocked = actions.reopen_close(close, reason="Erreur de saisie chez Client 1", by=None)
+    close.refresh_from_db()
+    assert unlocked == 8
+    assert close.status == CloseStatus.REOPENED
+    assert snapshot(close) == [[], [], []]
+    assert not TimeEntry.objects.filter(status=EntryStatus.LOCKED).exists()
+    entry = AuditEntry.objects.filter(object_id=str(close.pk), action="closing.reopened").get()
+    assert entry.data["reason"] == "Erreur de saisie chez Client 1"
+    with pytest.raises(ValidationError):
+        actions.reopen_close(close, reason="Encore", by=None)
+    assert snapshot(run(month["entity"])) == before
+
+
+def test_start_close_queues_the_task(
+    month: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        close = actions.start_close(month["entity"], year=2026, month=10, by=None)
+    close.refresh_from_db()
+    assert close.status == CloseStatus.CLOSED
+
+
+def test_entries_of_other_entities_are_ignored(month: dict[str, Any]) -> None:
+    stranger = InterventionFactory(day=date(2026, 10, 6))
+    TimeEntryFactory(day=date(2026, 10, 6), declared=True, intervention=stranger)
+    close = run(month["entity"])
+    assert close.status == CloseStatus.CLOSED
