@@ -10,7 +10,9 @@ from django.urls import NoReverseMatch, reverse
 
 from tremplin.accounts.rules import INTAKE_ROLES, PATHWAY_READ_ROLES, STAFF_ROLES, Role
 from tremplin.clients.rules import CLIENT_ROLES
+from tremplin.closing.rules import CLOSING_ROLES
 from tremplin.contracts.rules import CONTRACT_READ_ROLES
+from tremplin.orders.rules import PLANNING_ROLES
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,9 @@ NAVIGATION = (
     NavItem("Parcours", "pathways:worklist", "/parcours/", PATHWAY_READ_ROLES),
     NavItem("Contrats", "contracts:register", "/contrats/", CONTRACT_READ_ROLES),
     NavItem("Clients", "clients:list", "/clients/", CLIENT_ROLES),
-    NavItem("Planning", None),
-    NavItem("Heures", None),
-    NavItem("Facturation", None),
+    NavItem("Planning", "orders:board", "/planning/", PLANNING_ROLES),
+    NavItem("Heures", "timesheets:index", "/heures/"),
+    NavItem("Facturation", "closing:index", "/cloture/", CLOSING_ROLES),
     NavItem("Groupe", "organisations:group", "/groupe/", STAFF_ROLES),
     NavItem("Territoire", None),
     NavItem("Pilotage", None),

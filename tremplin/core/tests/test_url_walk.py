@@ -38,6 +38,7 @@ ANONYMOUS_ALLOWED = {
     "admin:login",
     "health",
     "legal",
+    "timesheets:signoff",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "slug": "x", "str": "x", "path": "1", "uuid": "0" * 32}
@@ -122,7 +123,17 @@ def test_anonymous_is_refused_outside_the_allow_list(client: Any, url: WalkedUrl
 # How to build each object URL of the project from the data of a group the user cannot see.
 # Each app contributes its own in ``tremplin/<app>/tests/object_urls.py``: ``make_objects(entity)``
 # returns the app's objects of that entity, ``OBJECT_URLS`` maps URL names to builders.
-OBJECT_URL_APPS = ["organisations", "people", "pathways", "clients", "missions", "contracts"]
+OBJECT_URL_APPS = [
+    "organisations",
+    "people",
+    "pathways",
+    "clients",
+    "missions",
+    "contracts",
+    "orders",
+    "closing",
+    "timesheets",
+]
 
 
 def _object_url_modules() -> list[Any]:
