@@ -46,6 +46,7 @@ from tremplin.contracts.rules import (
 )
 from tremplin.contracts.rules import Placement as CapPlacement
 from tremplin.core.models import AuditEntry
+from tremplin.core.tests.demo_cleanup import delete_contracts
 from tremplin.missions.models import Placement
 from tremplin.missions.rules import (
     PLACEMENT_CONTRACT_KINDS,
@@ -462,11 +463,8 @@ def test_load_demo_adds_no_contract_the_second_time(settings: Any) -> None:
     assert _counts() == counts
 
     # From scratch, the same day gives the same contracts and placements (seeded, not random).
-    Placement.objects.all().delete()
-    StaffLoan.objects.all().delete()
+    delete_contracts()
     Amendment.objects.all().delete()
-    while Contract.objects.exists():
-        Contract.objects.filter(renewals=None).delete()
     Habilitation.objects.all().delete()
     MedicalVisit.objects.all().delete()
     assert Person.objects.exists()

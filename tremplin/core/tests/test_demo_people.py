@@ -434,14 +434,10 @@ def test_no_nir_in_clear_in_pg_dump(settings: Any, tmp_path: Path) -> None:
 
 
 def _delete_people() -> None:
-    """Delete every person, and first what protects them (placements, loans, contracts)."""
-    from tremplin.contracts.models import Contract, StaffLoan
-    from tremplin.missions.models import Placement
+    """Delete every person, and first what protects them (hours, placements, contracts)."""
+    from tremplin.core.tests.demo_cleanup import delete_contracts
 
-    Placement.objects.all().delete()
-    StaffLoan.objects.all().delete()
-    while Contract.objects.exists():  # renewals protect the contract they renew
-        Contract.objects.filter(renewals=None).delete()
+    delete_contracts()
     Person.objects.all().delete()
 
 

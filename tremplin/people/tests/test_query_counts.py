@@ -22,7 +22,7 @@ N = 4
 
 
 def test_the_people_list_runs_a_constant_number_of_queries(client: Any) -> None:
-    entity = EntityFactory()
+    entity = EntityFactory.create()
     cip = user_with_role(Role.CIP, entity)
     client.force_login(cip)
     url = reverse("people:list")

@@ -13,9 +13,11 @@ from tremplin.clients import demo as clients_demo
 from tremplin.contracts import demo as contracts_demo
 from tremplin.core.dates import today
 from tremplin.missions import demo as missions_demo
+from tremplin.orders import demo as orders_demo
 from tremplin.organisations import demo as organisations_demo
 from tremplin.pathways import demo as pathways_demo
 from tremplin.people import demo as people_demo
+from tremplin.timesheets import demo as timesheets_demo
 
 
 class Command(BaseCommand):
@@ -50,6 +52,10 @@ class Command(BaseCommand):
             contracts_demo.load(group, day)
             self.stdout.write("Mises à disposition de l'association intermédiaire…")
             missions_demo.load(group, day)
+            self.stdout.write("Catalogue, commandes et interventions planifiées…")
+            orders_demo.load(group, day)
+            self.stdout.write("Relevés d'heures des interventions passées…")
+            timesheets_demo.load(group, day)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Groupe « {group.name} » prêt : {group.entities.count()} structures, "
