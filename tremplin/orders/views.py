@@ -413,7 +413,10 @@ def board(request: HttpRequest) -> HttpResponse:
         .order_by("start", "pk")
     )
     absences = list(
-        Absence.objects.filter(person_id__in=person_ids, start__lte=sunday, end__gte=monday)
+        # Only this entity's absences: another entity's reasons are not the planner's to see.
+        Absence.objects.filter(
+            entity=entity, person_id__in=person_ids, start__lte=sunday, end__gte=monday
+        )
         .select_related("person")
         .order_by("start", "pk")
     )

@@ -47,6 +47,26 @@ if TYPE_CHECKING:
 # --- Entries ---------------------------------------------------------------------------------
 
 
+def _is_closed(entity: Entity, day: date) -> bool:
+    try:
+        _refuse_closed_month(entity, day)
+    except ValidationError:
+        return True
+    return False
+
+
+def _refuse_closed_month(entity: Entity, day: date) -> None:
+    """Hours of a month that is closed (or being closed) can no longer be added or moved in."""
+    closing = MonthlyClose.objects.filter(
+        entity=entity,
+        year=day.year,
+        month=day.month,
+        status__in=[CloseStatus.CLOSED, CloseStatus.RUNNING],
+    )
+    if closing.exists():
+        raise ValidationError(rules.locked_message(day))
+
+
 @transaction.atomic
 def declare_hours(
     intervention: Intervention,
@@ -64,6 +84,7 @@ def declare_hours(
             "seulement) : adressez-vous à votre chargé de planning."
         )
     assert intervention.worker is not None
+    _refuse_closed_month(intervention.entity, intervention.day)
     entry = (
         TimeEntry.objects.select_for_update()
         .filter(intervention=intervention, person=intervention.worker)
@@ -112,6 +133,7 @@ def add_entry(
     by: User,
 ) -> TimeEntry:
     """Staff enter hours for a worker (paper timesheet, phone call)."""
+    _refuse_closed_month(entity, day)
     entry = TimeEntry.objects.create(
         entity=entity,
         person=person,
@@ -161,6 +183,9 @@ def correct_entry(entry: TimeEntry, *, changes: dict[str, Any], by: User) -> Tim
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     if not rules.can_be_changed(EntryStatus(entry.status)):
         raise ValidationError(rules.locked_message(entry.day))
+    _refuse_closed_month(entry.entity, entry.day)
+    if "day" in changes:
+        _refuse_closed_month(entry.entity, changes["day"])
     data: dict[str, Any] = {}
     for name, new in changes.items():
         old = getattr(entry, name)
@@ -184,9 +209,13 @@ def validate_entries(entries: list[TimeEntry], *, by: User) -> int:
     """Validate the DECLARED entries among ``entries``; returns how many were validated."""
     ids = [e.pk for e in entries]
     now = timezone.now()
-    to_validate = list(
-        TimeEntry.objects.select_for_update().filter(pk__in=ids, status=EntryStatus.DECLARED)
-    )
+    to_validate = [
+        entry
+        for entry in TimeEntry.objects.select_for_update()
+        .filter(pk__in=ids, status=EntryStatus.DECLARED)
+        .select_related("entity")
+        if not _is_closed(entry.entity, entry.day)
+    ]
     for entry in to_validate:
         entry.status = EntryStatus.VALIDATED
         entry.validated_by = by

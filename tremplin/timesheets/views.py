@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tremplin.accounts.rules import STAFF_ROLES, Role
+from tremplin.closing.rules import csv_cell
 from tremplin.contracts.models import Contract
 from tremplin.contracts.rules import ContractKind
 from tremplin.core import audit
@@ -144,18 +145,22 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     form = EntryForm(request.POST or None, entity=entity)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        entry = actions.add_entry(
-            entity,
-            person=data["person"],
-            client=data["client"],
-            day=data["day"],
-            hours=data["hours"],
-            travel_minutes=data["travel_minutes"],
-            service=data["service"],
-            by=request.user,  # type: ignore[arg-type]
-        )
-        messages.success(request, f"Heures enregistrées : {entry}.")
-        return redirect(reverse("timesheets:index") + f"?mois={entry.day:%Y-%m}")
+        try:
+            entry = actions.add_entry(
+                entity,
+                person=data["person"],
+                client=data["client"],
+                day=data["day"],
+                hours=data["hours"],
+                travel_minutes=data["travel_minutes"],
+                service=data["service"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            form.add_error("day", exc)
+        else:
+            messages.success(request, f"Heures enregistrées : {entry}.")
+            return redirect(reverse("timesheets:index") + f"?mois={entry.day:%Y-%m}")
     return render(
         request,
         "timesheets/entry_form.html",
@@ -261,7 +266,9 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         raise Http404("Aucune intervention ne correspond à votre demande.")
     intervention = get_object_or_404(
-        Intervention.objects.select_related("order__client", "order__service", "entity"),
+        Intervention.objects.select_related("order__client", "order__service", "entity").exclude(
+            status=InterventionStatus.CANCELLED
+        ),
         pk=pk,
         worker=person,
     )
@@ -485,7 +492,15 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(response, delimiter=";")
     writer.writerow(["ligne", "colonne", "valeur", "motif"])
     for error in imp.errors:
-        writer.writerow([error["line"], error["column"], error["value"], error["message"]])
+        # Uploaded text goes back to a spreadsheet: neutralise formulas (CSV injection).
+        writer.writerow(
+            [
+                csv_cell(error["line"]),
+                csv_cell(error["column"]),
+                csv_cell(error["value"]),
+                csv_cell(error["message"]),
+            ]
+        )
     if imp.error_rows > len(imp.errors):
         writer.writerow(
             ["", "", "", f"{imp.error_rows} lignes en erreur : seules les premières sont listées."]

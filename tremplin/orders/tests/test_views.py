@@ -145,3 +145,30 @@ def test_catalogue_shows_the_vat_rate(client: Any) -> None:
     response = client.get(reverse("orders:services"))
     text = " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
     assert "25,00 € 20,0 % 30,00 €" in text.replace("\u00a0", " ")
+
+
+def test_the_board_shows_only_the_absences_of_its_own_entity(client: Any) -> None:
+    from tremplin.orders.models import Absence, AbsenceKind
+    from tremplin.organisations.tests.factories import EntityFactory
+
+    entity, user = _board_with(1)
+    worker = ContractFactory._meta.model.objects.get(entity=entity).person
+    elsewhere = EntityFactory.create(group=entity.group)
+    Absence.objects.create(
+        person=worker,
+        entity=elsewhere,
+        kind=AbsenceKind.SICKNESS,
+        start=date(2026, 1, 13),
+        end=date(2026, 1, 14),
+    )
+    Absence.objects.create(
+        person=worker,
+        entity=entity,
+        kind=AbsenceKind.LEAVE,
+        start=date(2026, 1, 15),
+        end=date(2026, 1, 15),
+    )
+    client.force_login(user)
+    page = client.get(reverse("orders:board"), {"semaine": "2026-W03"}).content.decode()
+    assert "Congés payés" in page
+    assert "Arrêt de travail" not in page

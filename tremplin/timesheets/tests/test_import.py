@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from datetime import date
@@ -223,3 +224,27 @@ def test_the_command_checks_by_default_and_stores_with_wet_run(
     assert TimeEntry.objects.count() == 2
     assert "100 %" in out.getvalue()
     assert "2 importées" in out.getvalue()
+
+
+def test_the_errors_file_neutralises_formulas(client: Any, world: dict[str, Any]) -> None:
+    imp = TimesheetImport.objects.create(
+        entity=world["entity"],
+        file="imports/x.csv",
+        original_name="x.csv",
+        status=ImportStatus.DONE,
+        error_rows=1,
+        errors=[
+            {
+                "line": 2,
+                "column": "client",
+                "value": '=HYPERLINK("http://exemple.test","x")',
+                "message": "client inconnu",
+            }
+        ],
+    )
+    client.force_login(user_with_role(Role.PLANNER, world["entity"]))
+    text = client.get(reverse("timesheets:import_errors", args=[imp.pk])).content.decode(
+        "utf-8-sig"
+    )
+    row = next(csv.reader(text.splitlines()[1:2], delimiter=";"))
+    assert row == ["2", "client", '\'=HYPERLINK("http://exemple.test","x")', "client inconnu"]
