@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -352,6 +352,9 @@ def absence_new(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     require_roles(request, entity, *PLANNING_ROLES)
+    # The absence is recorded in the current entity: the person must work there.
+    if not person.contracts.filter(entity=entity).exists():
+        raise Http404("Aucun salarié de cette structure ne correspond à votre demande.")
     form = AbsenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
