@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 
 from tremplin.accounts.rules import Role
-from tremplin.core.money import format_number
+from tremplin.core.spreadsheets import csv_cell as csv_cell  # the exports' cell rule
 
 # Who may see and run the monthly close, and who may reopen a closed month (the accountant
 # answers for the figures sent to payroll and the ASP once they are out).
@@ -159,20 +159,3 @@ def parse_month(text: str) -> tuple[int, int]:
 def hundredths(value: int) -> Decimal:
     """An integer count of hundredths (as summed exactly by the database) as a Decimal."""
     return Decimal(value).scaleb(-2)
-
-
-# OWASP "CSV injection": a spreadsheet evaluates a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell for French spreadsheets: decimal comma, no thousands separator, text that
-    could start a formula prefixed with an apostrophe."""
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        return format_number(value, places).replace("\u202f", "")
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text

@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from tremplin.accounts.rules import Role, is_group_wide
 from tremplin.contracts import actions
@@ -47,10 +47,11 @@ from tremplin.contracts.rules import (
 )
 from tremplin.core import audit
 from tremplin.core.dates import today
-from tremplin.core.entities import entity_required, get_for_user_or_404, visible_entity_ids
+from tremplin.core.entities import entity_required, get_for_user_or_404
 from tremplin.core.money import to_cents
 from tremplin.organisations.models import Entity
-from tremplin.people.models import DocumentKind, Person, PersonDocument, linked_entity_ids
+from tremplin.people.models import DocumentKind, Person, PersonDocument
+from tremplin.people.views import get_person_for_user_or_404
 
 AUDIT_PREVIEW = 10
 
@@ -99,15 +100,8 @@ def _get_person(
     (``Person.visible_in``); otherwise 404. 403 when the user holds none of ``roles`` in an
     entity the person is linked to.
     """
-    ids = visible_entity_ids(request)
-    try:
-        person = Person.objects.visible_in(ids).select_related("entity").get(pk=pk)
-    except Person.DoesNotExist as exc:
-        raise Http404("Aucune personne ne correspond à votre demande.") from exc
-    person_entities = linked_entity_ids(person)
+    person, _ = get_person_for_user_or_404(request, pk, roles=roles)
     held = _roles_by_entity(request)
-    if not any(held.get(e, frozenset()) & set(roles) for e in person_entities):
-        raise PermissionDenied("Votre rôle ne donne pas accès aux contrats de cette personne.")
     entities = [
         e
         for e in request.visible_entities  # type: ignore[attr-defined]
@@ -120,12 +114,9 @@ def _can_write(request: HttpRequest, entity: Entity) -> bool:
     return bool(request.user.roles_in(entity) & CONTRACT_WRITE_ROLES)  # type: ignore[union-attr]
 
 
-def _exit_url(person: Person) -> str | None:
-    """The pathway page where the CIP records the person's exit, once that page exists."""
-    try:
-        return reverse("pathways:exit_new", args=[person.pk])
-    except NoReverseMatch:
-        return None
+def _exit_url(person: Person) -> str:
+    """The pathway page where the CIP records the person's exit."""
+    return reverse("pathways:exit_new", args=[person.pk])
 
 
 # --- HR register -------------------------------------------------------------------------------

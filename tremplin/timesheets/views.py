@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tremplin.accounts.rules import STAFF_ROLES, Role
-from tremplin.closing.rules import csv_cell
 from tremplin.contracts.models import Contract
 from tremplin.contracts.rules import ContractKind
 from tremplin.core import audit
 from tremplin.core.dates import today
 from tremplin.core.entities import entity_required, get_for_user_or_404, require_roles
+from tremplin.core.spreadsheets import csv_cell
 from tremplin.orders.models import Intervention, InterventionStatus
 from tremplin.people.models import Person
 from tremplin.timesheets import actions, rules
