@@ -9,26 +9,12 @@ import factory
 
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.closing.models import CloseStatus, MonthlyClose
-from tremplin.orders.models import Absence, AbsenceKind, Intervention, Order, OrderKind, Service
-from tremplin.orders.rules import PARIS, ServiceKind, Unit
+from tremplin.orders.models import Absence, AbsenceKind, Intervention, Order, OrderKind
+from tremplin.orders.rules import PARIS
+from tremplin.orders.tests.factories import ServiceFactory
 from tremplin.organisations.tests.factories import EntityFactory
 from tremplin.people.tests.factories import PersonFactory
 from tremplin.timesheets.models import EntrySource, EntryStatus, TimeEntry
-
-
-class ServiceFactory(factory.django.DjangoModelFactory[Service]):
-    class Meta:
-        model = Service
-
-    entity = factory.SubFactory(EntityFactory)
-    kind = ServiceKind.OFFICE_CLEANING
-    name = factory.Sequence(lambda n: f"Entretien de locaux {n}")
-    unit = Unit.HOUR
-    unit_price = Decimal("25.00")
-
-    class Params:
-        car_wash = factory.Trait(kind=ServiceKind.CAR_WASH, unit=Unit.VEHICLE)
-        housework = factory.Trait(kind=ServiceKind.HOUSEWORK)
 
 
 class OrderFactory(factory.django.DjangoModelFactory[Order]):

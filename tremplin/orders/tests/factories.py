@@ -7,7 +7,7 @@ import factory
 
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.orders.models import Intervention, Order, OrderKind, Quote, Service
-from tremplin.orders.rules import PARIS, ServiceKind
+from tremplin.orders.rules import PARIS, ServiceKind, Unit
 from tremplin.organisations.tests.factories import EntityFactory
 
 
@@ -23,6 +23,7 @@ class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Params:
         housework = factory.Trait(kind=ServiceKind.HOUSEWORK, unit_price=Decimal("24.00"))
         placement = factory.Trait(kind=ServiceKind.PLACEMENT, unit_price=Decimal("20.00"))
+        car_wash = factory.Trait(kind=ServiceKind.CAR_WASH, unit=Unit.VEHICLE)
 
 
 class QuoteFactory(factory.django.DjangoModelFactory[Quote]):

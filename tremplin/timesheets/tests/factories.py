@@ -6,8 +6,8 @@ from decimal import Decimal
 import factory
 
 from tremplin.clients.tests.factories import ClientFactory
-from tremplin.orders.models import Intervention, Order, OrderKind, Service
-from tremplin.orders.rules import ServiceKind
+from tremplin.orders.models import Intervention, Order, OrderKind
+from tremplin.orders.tests.factories import ServiceFactory
 from tremplin.organisations.tests.factories import EntityFactory
 from tremplin.people.tests.factories import PersonFactory
 from tremplin.timesheets import rules
@@ -17,16 +17,6 @@ from tremplin.timesheets.models import (
     EntryStatus,
     TimeEntry,
 )
-
-
-class ServiceFactory(factory.django.DjangoModelFactory[Service]):
-    class Meta:
-        model = Service
-
-    entity = factory.SubFactory(EntityFactory)
-    kind = ServiceKind.OFFICE_CLEANING
-    name = factory.Sequence(lambda n: f"Entretien de locaux {n}")
-    unit_price = Decimal("25.00")
 
 
 class OrderFactory(factory.django.DjangoModelFactory[Order]):
