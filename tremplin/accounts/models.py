@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -60,14 +61,29 @@ class User(AbstractUser):
             models.Q(group_id__in=group_ids) | models.Q(pk__in=entity_ids)
         ).order_by("name")
 
+    def roles_by_entity(self, entities: Iterable[Entity]) -> dict[int, frozenset[Role]]:
+        """The roles this user holds in each of ``entities``, group-wide ones included.
+
+        One query whatever the number of entities: list pages call this, not ``roles_in`` in
+        a loop.
+        """
+        memberships = list(self.memberships.select_related("entity"))
+        return {
+            entity.pk: frozenset(
+                Role(m.role)
+                for m in memberships
+                if m.entity_id == entity.pk
+                or (is_group_wide(Role(m.role)) and m.entity.group_id == entity.group_id)
+            )
+            for entity in entities
+        }
+
     def roles_in(self, entity: Entity) -> frozenset[Role]:
-        """The roles this user holds for ``entity``, group-wide ones included."""
-        return frozenset(
-            Role(m.role)
-            for m in self.memberships.select_related("entity")
-            if m.entity_id == entity.pk
-            or (is_group_wide(Role(m.role)) and m.entity.group_id == entity.group_id)
-        )
+        """The roles this user holds for ``entity``, group-wide ones included (none for no
+        entity: the request's lazy current entity of a user without membership is empty)."""
+        if not entity:
+            return frozenset()
+        return self.roles_by_entity([entity])[entity.pk]
 
     @property
     def is_group_staff(self) -> bool:

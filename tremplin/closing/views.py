@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tremplin.accounts.rules import Role, is_group_wide
 from tremplin.closing import actions, rules
 from tremplin.closing.forms import ReopenForm
 from tremplin.closing.models import (
@@ -62,22 +61,9 @@ def _closed_or_404(entity: Entity, year: int, month: int) -> MonthlyClose:
 @entity_required
 def index(request: HttpRequest) -> HttpResponse:
     """The last months × the entities the user may close, with the state of each close."""
-    # The user's memberships read once, not once per entity (``User.roles_in`` queries them).
-    memberships = list(request.user.memberships.select_related("entity"))  # type: ignore[union-attr]
-
-    def roles_in(entity: Entity) -> frozenset[Role]:
-        return frozenset(
-            Role(m.role)
-            for m in memberships
-            if m.entity_id == entity.pk
-            or (is_group_wide(Role(m.role)) and m.entity.group_id == entity.group_id)
-        )
-
-    entities = [
-        e
-        for e in request.visible_entities  # type: ignore[attr-defined]
-        if roles_in(e) & rules.CLOSING_ROLES
-    ]
+    visible = request.visible_entities  # type: ignore[attr-defined]
+    held = request.user.roles_by_entity(visible)  # type: ignore[union-attr]
+    entities = [e for e in visible if held[e.pk] & rules.CLOSING_ROLES]
     if not entities:
         require_roles(request, request.entity, *rules.CLOSING_ROLES)  # type: ignore[attr-defined]
     months = []

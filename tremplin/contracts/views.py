@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from tremplin.accounts.rules import Role, is_group_wide
+from tremplin.accounts.rules import Role
 from tremplin.contracts import actions
 from tremplin.contracts.forms import (
     AmendForm,
@@ -61,16 +61,7 @@ AUDIT_PREVIEW = 10
 
 def _roles_by_entity(request: HttpRequest) -> dict[int, frozenset[Role]]:
     """The user's roles in each visible entity, group-wide ones included, in one query."""
-    memberships = list(request.user.memberships.select_related("entity"))  # type: ignore[union-attr]
-    return {
-        entity.pk: frozenset(
-            Role(m.role)
-            for m in memberships
-            if m.entity_id == entity.pk
-            or (is_group_wide(Role(m.role)) and m.entity.group_id == entity.group_id)
-        )
-        for entity in request.visible_entities  # type: ignore[attr-defined]
-    }
+    return request.user.roles_by_entity(request.visible_entities)  # type: ignore[union-attr, attr-defined]
 
 
 def _entities_with(request: HttpRequest, roles: Collection[Role]) -> list[Entity]:

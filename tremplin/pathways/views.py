@@ -28,7 +28,6 @@ from tremplin.accounts.rules import (
     PATHWAY_WRITE_ROLES,
     STAFF_ROLES,
     Role,
-    is_group_wide,
 )
 from tremplin.core import audit
 from tremplin.core.dates import today
@@ -802,26 +801,12 @@ def training_new(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Worklists --------------------------------------------------------------------------------
 
 
-def _roles_by_entity(user: User, entities: list[Entity]) -> dict[int, frozenset[Role]]:
-    """The user's roles in each entity, from one query (same rule as ``User.roles_in``)."""
-    memberships = list(user.memberships.select_related("entity"))
-    return {
-        entity.pk: frozenset(
-            Role(m.role)
-            for m in memberships
-            if m.entity_id == entity.pk
-            or (is_group_wide(Role(m.role)) and m.entity.group_id == entity.group_id)
-        )
-        for entity in entities
-    }
-
-
 def worklist(request: HttpRequest) -> HttpResponse:
     """What to do next: alerts of the user's own people and, for team roles, of an entity."""
     day = today()
     user = _user(request)
     visible = list(request.visible_entities)  # type: ignore[attr-defined]
-    roles = _roles_by_entity(user, visible)
+    roles = user.roles_by_entity(visible)
     readable = [e for e in visible if roles[e.pk] & PATHWAY_READ_ROLES]
     if not readable:
         raise PermissionDenied("Votre rôle ne donne pas accès aux parcours.")

@@ -86,11 +86,9 @@ def get_person_for_user_or_404(
 def entities_with_roles(request: HttpRequest, roles: Collection[Role]) -> list[Entity]:
     """The visible entities in which the user holds one of ``roles``; 403 when there are none."""
     wanted = set(roles)
-    entities = [
-        entity
-        for entity in request.visible_entities  # type: ignore[attr-defined]
-        if request.user.roles_in(entity) & wanted  # type: ignore[union-attr]
-    ]
+    visible = request.visible_entities  # type: ignore[attr-defined]
+    held = request.user.roles_by_entity(visible)  # type: ignore[union-attr]
+    entities = [entity for entity in visible if held[entity.pk] & wanted]
     if not entities:
         raise PermissionDenied("Votre rôle ne donne pas accès à cette page.")
     return entities
