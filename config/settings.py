@@ -101,6 +101,11 @@ INSTALLED_APPS = [
     "tremplin.orders",
     "tremplin.timesheets",
     "tremplin.closing",
+    "tremplin.invoicing",
+    "tremplin.sap",
+    "tremplin.planning",
+    "tremplin.economics",
+    "tremplin.indicators",
 ]
 
 MIDDLEWARE = [

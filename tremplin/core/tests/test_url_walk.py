@@ -133,6 +133,11 @@ OBJECT_URL_APPS = [
     "orders",
     "closing",
     "timesheets",
+    "invoicing",
+    "sap",
+    "planning",
+    "economics",
+    "indicators",
 ]
 
 
