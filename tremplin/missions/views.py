@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -25,6 +23,7 @@ from tremplin.core.entities import (
     visible_entity_ids,
 )
 from tremplin.core.models import AuditEntry
+from tremplin.core.pdf import render_pdf
 from tremplin.missions import actions
 from tremplin.missions.forms import DerogationForm, PlacementForm
 from tremplin.missions.models import MadDerogation, Placement, is_association_intermediaire
@@ -216,31 +215,6 @@ def placement_new(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
-
-
-def render_pdf(html: str) -> bytes:
-    """Render self-contained HTML to a PDF/A-3b document (archivable contract).
-
-    Every URL is refused: the document is built from its HTML alone, no file or network is read.
-    """
-    # Imported here: WeasyPrint parses its own stylesheets on import, which every process
-    # (management commands included) would otherwise pay for.
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    class RefusingURLFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"Ressource externe refusée : {url}")
-
-    document = weasyprint.HTML(
-        string=html, base_url=None, url_fetcher=RefusingURLFetcher(fail_on_errors=True)
-    )
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A without closing it: the file is
-        # released as soon as read, and the ResourceWarning says nothing about our code.
-        warnings.simplefilter("ignore", ResourceWarning)
-        pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b")
-    return pdf
 
 
 def placement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
