@@ -9,7 +9,12 @@ describes:
   placement) and converted, some CDDUA are renewed, and the pathways that ended close their
   last contract on the exit day;
 - at Élan Services (EI, two posts), a CDD d'insertion of 4 to 24 months, 20 to 35 hours a week;
-- at Élan Domicile, a CDI, mostly part-time, for the AI leavers whose lasting job starts there.
+- at Élan Domicile, a CDI, mostly part-time, for the AI leavers whose lasting job starts there;
+- at Élan Services again, a CDI for the three people hired there outside the IAE.
+
+Exactly 15 CDDUA are concluded in the last complete calendar year (the year before the day of
+loading), guaranteeing 85 hours a month on average: the seed's first result. Where each
+worker's CDDUA begins is chosen within what the rules allow (see :func:`place_in_year`).
 
 Every contract is checked by :func:`tremplin.contracts.rules.contract_errors` (and renewals by
 :func:`~tremplin.contracts.rules.renewal_errors`) against the person's PASS IAE before it is
@@ -83,7 +88,26 @@ END_REASONS: dict[ExitReason, EndReason] = {
     ExitReason.ILLNESS: EndReason.HEALTH,
 }
 
-# Guaranteed monthly hours of the CDDUA: about 85 hours on average (the seed).
+# Guaranteed monthly hours of the CDDUA concluded last year, in the order they start: 85 hours
+# a month on average, the seed's figure (sum 1 275 over 15 contracts).
+SEED_CDDUA_HOURS = (
+    Decimal(70),
+    Decimal(95),
+    Decimal(78),
+    Decimal(88),
+    Decimal(80),
+    Decimal(100),
+    Decimal(85),
+    Decimal(82),
+    Decimal(92),
+    Decimal(75),
+    Decimal(85),
+    Decimal(90),
+    Decimal(80),
+    Decimal(90),
+    Decimal(85),
+)
+# Guaranteed monthly hours of the other CDDUA: about 85 hours on average (the seed).
 _CDDUA_MONTHLY_HOURS = (
     Decimal(60),
     Decimal(70),
@@ -100,6 +124,8 @@ _CDDI_WEEKLY_HOURS = (Decimal(24), Decimal(26), Decimal(30))
 # Élan Domicile's CDI: part time from the legal minimum of 24 h; two of the fifteen full time.
 _CDI_WEEKLY_HOURS = (Decimal(24), Decimal(26), Decimal(28), Decimal(30))
 _CDI_FULL_TIME_RANKS = frozenset({3, 10})
+# Élan Services' CDI outside the IAE, by rank: two full time, one part time.
+_SERVICES_CDI_WEEKLY_HOURS = (Decimal(35), Decimal(35), Decimal(30))
 
 # Days from the hiring under which the AI hires directly in CDDUA; beyond, the CDDUA may
 # follow CDD d'usage, and it started at most this many days before the day it covers.
@@ -169,6 +195,7 @@ def load(group: Group, today: date) -> None:
     if not todo:
         return
     builder = _Builder(group, today, todo.values())
+    builder.plan_cddua(members, todo)
     for member in members:
         person = todo.get(member.index)
         if person is not None:
@@ -216,6 +243,8 @@ class _Builder:
             self.passes[pass_iae.person_id].append(pass_iae)
         self.exits = {e.step_id: ExitReason(e.reason) for e in Exit.objects.filter(person__in=pks)}
         self.planned: list[_Planned] = []
+        self.cddua_starts: dict[int, date] = {}
+        self.cddua_hours: dict[int, Decimal] = {}
         self.habilitations: list[Habilitation] = []
         self.visits: list[MedicalVisit] = []
         self.loan_contract: Contract | None = None
@@ -254,6 +283,56 @@ class _Builder:
                 ),
                 None,
             )
+
+    # Where the CDDUA begin ------------------------------------------------------------------
+
+    def plan_cddua(self, members: Sequence[Member], people: dict[int, Person]) -> None:
+        """Choose the first day of each AI worker's CDDUA: exactly :data:`SEED_CDDUA_HOURS`
+        of them in the last complete year, with those hours, the others outside it."""
+        windows = []
+        for member in members:
+            person = people.get(member.index)
+            if person is None or member.story is Story.AI_SHORT_EXIT:
+                continue
+            for step in self.steps[person.pk]:
+                if step.kind == StepKind.INSERTION and step.entity.slug == AI:
+                    windows.append(self._cddua_window(member, person, step))
+        if not windows:
+            return  # every AI worker holds contracts already
+        first, last = date(self.today.year - 1, 1, 1), date(self.today.year - 1, 12, 31)
+        self.cddua_starts = place_in_year(windows, first, last, len(SEED_CDDUA_HOURS))
+        in_year = sorted(
+            (day, key) for key, day in self.cddua_starts.items() if first <= day <= last
+        )
+        self.cddua_hours = {
+            key: hours for (_, key), hours in zip(in_year, SEED_CDDUA_HOURS, strict=True)
+        }
+
+    def _cddua_window(self, member: Member, person: Person, step: PathwayStep) -> CdduaWindow:
+        """The days the first CDDUA of an AI stint may begin on, and the one it would take.
+
+        The chain of CDDUA (the first one of 6 to 12 months, a renewal up to 18 in all) covers
+        the stint's last day, or today: it begins at most 480 days before. The first CDDUA
+        lasts 6 months within the PASS IAE. A worker who left had a month under CDDUA at least.
+        Left to itself, a short stint is a CDDUA from the hiring, a long one follows CDD d'usage.
+        """
+        rng = random.Random(f"{people_demo.SEED}:cddua:{member.index}")
+        passes = self.passes[person.pk]
+        latest_pass = max(passes, key=lambda p: (p.start, p.pk))
+        pass_end = latest_pass.effective_end()
+        first = step.started_on
+        last = step.ended_on or self.today
+        latest = pass_end + timedelta(1) - relativedelta(months=6)
+        while period_end(latest, 6) > pass_end:
+            latest -= timedelta(1)
+        days = (last - first).days
+        if days < _DIRECT_CDDUA_DAYS or (days < _LATEST_CDDUA_DAYS and rng.random() < 0.4):
+            natural = first
+        else:
+            natural = last - timedelta(rng.randint(30, min(_LATEST_CDDUA_DAYS, days - 60)))
+        lo = max(first, last - timedelta(_LATEST_CDDUA_DAYS))
+        hi = max(lo, min(latest, last if step.ended_on is None else last - timedelta(30)))
+        return CdduaWindow(member.index, min(max(natural, lo), hi), lo, hi)
 
     # Contracts ---------------------------------------------------------------------------------
 
@@ -308,23 +387,17 @@ class _Builder:
             # Less than two months under CDD d'usage, one per placement.
             periods = _spread(first, last, rng.randint(1, 2), rng, last_ends_on=last)
             return self._cddu(person, step, facts, periods, rate, job, ended_on=last)
-        days = (last - first).days
-        if days < _DIRECT_CDDUA_DAYS or (days < _LATEST_CDDUA_DAYS and rng.random() < 0.4):
-            chain_start = first
-        else:
-            chain_start = last - timedelta(rng.randint(30, min(_LATEST_CDDUA_DAYS, days - 60)))
-        # The first CDDUA lasts 6 months at least, within the PASS IAE.
-        latest_start = facts.pass_end + timedelta(1) - relativedelta(months=6)
-        while period_end(latest_start, 6) > facts.pass_end:
-            latest_start -= timedelta(1)
-        chain_start = max(first, min(chain_start, latest_start))
+        chain_start = self.cddua_starts[member.index]
         planned: list[_Planned] = []
-        if (chain_start - first).days >= 45:
-            count = max(1, min(_MAX_CDDU, (chain_start - first).days // _CDDU_EVERY_DAYS))
+        if chain_start > first:
+            # CDD d'usage, one per placement, until the CDDUA.
+            gap = (chain_start - first).days
+            count = max(1, min(_MAX_CDDU, gap // _CDDU_EVERY_DAYS))
             periods = _spread(first, chain_start - timedelta(1), count, rng)
             planned += self._cddu(person, step, facts, periods, rate, job, ended_on=None)
             rate = max(rate, *(p.contract.hourly_rate for p in planned))
         hours = rng.choice(_CDDUA_MONTHLY_HOURS)
+        hours = self.cddua_hours.get(member.index, hours)
         periods = _chain(chain_start, last, facts.pass_end, (6, 12), 18, rng)
         planned += self._chain_contracts(
             person,
@@ -449,16 +522,20 @@ class _Builder:
         facts: PassFacts,
         rng: random.Random,
     ) -> _Planned:
-        """The lasting job at Élan Domicile: a CDI from the step's first day, mostly part-time."""
-        if member.rank in _CDI_FULL_TIME_RANKS:
-            hours = Decimal(35)
+        """A lasting job: a CDI from the step's first day, mostly part-time at Élan Domicile."""
+        if member.story is Story.SERVICES_CDI:
+            hours = _SERVICES_CDI_WEEKLY_HOURS[member.rank]
+            job = step.job_title
         else:
-            hours = rng.choice(_CDI_WEEKLY_HOURS)
-        job = (
-            "Jardinier à domicile"
-            if "Jardinier" in step.job_title
-            else "Intervenant à domicile (ménage, repassage)"
-        )
+            if member.rank in _CDI_FULL_TIME_RANKS:
+                hours = Decimal(35)
+            else:
+                hours = rng.choice(_CDI_WEEKLY_HOURS)
+            job = (
+                "Jardinier à domicile"
+                if "Jardinier" in step.job_title
+                else "Intervenant à domicile (ménage, repassage)"
+            )
         rate = SMIC_HOURLY.on(step.started_on) + Decimal(rng.choice((15, 25, 40, 55))) / 100
         contract = self._contract(
             person,
@@ -684,6 +761,64 @@ def _depth(planned: _Planned) -> int:
     while link is not None:
         depth, link = depth + 1, link.previous
     return depth
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CdduaWindow:
+    """When one worker's first CDDUA may begin (``lo`` to ``hi``), and the day it would."""
+
+    key: int
+    natural: date
+    lo: date
+    hi: date
+
+
+def place_in_year(
+    windows: Sequence[CdduaWindow], first: date, last: date, count: int
+) -> dict[int, date]:
+    """The first day of each CDDUA chain, ``count`` of them from ``first`` to ``last``.
+
+    Each chain begins within its window. Chosen to begin in the year: those that cannot begin
+    elsewhere, then those whose natural day is in it, then the others, in the order given; a
+    chosen chain keeps its natural day when it is in the year, else the nearest day of the year
+    it may take. The others keep their natural day when it is outside the year, else begin
+    after it (or, when they cannot, before it) at a day spread by their natural one. Raises
+    ``ValueError`` when the windows cannot give exactly ``count``.
+    """
+
+    def can_be_in(w: CdduaWindow) -> bool:
+        return max(w.lo, first) <= min(w.hi, last)
+
+    def can_be_out(w: CdduaWindow) -> bool:
+        return w.lo < first or w.hi > last
+
+    def inside(day: date) -> bool:
+        return first <= day <= last
+
+    forced = [w for w in windows if can_be_in(w) and not can_be_out(w)]
+    free = [w for w in windows if can_be_in(w) and can_be_out(w)]
+    ranked = forced + [w for w in free if inside(w.natural)]
+    ranked += [w for w in free if not inside(w.natural)]
+    if len(forced) > count or len(ranked) < count:
+        raise ValueError(
+            f"Démonstration : impossible de faire commencer exactement {count} CDDUA entre le "
+            f"{format_date(first)} et le {format_date(last)} ({len(forced)} le doivent, "
+            f"{len(ranked)} le peuvent)."
+        )
+    chosen = {w.key for w in ranked[:count]}
+    starts: dict[int, date] = {}
+    for w in windows:
+        if w.key in chosen:
+            starts[w.key] = min(max(w.natural, w.lo, first), w.hi, last)
+        elif not inside(w.natural):
+            starts[w.key] = w.natural
+        elif w.hi > last:
+            span = (w.hi - last).days
+            starts[w.key] = last + timedelta(1 + (w.natural - first).days % span)
+        else:
+            span = (first - w.lo).days
+            starts[w.key] = first - timedelta(1 + (last - w.natural).days % span)
+    return starts
 
 
 def _chain(

@@ -4,9 +4,10 @@ Built on the cast of :mod:`tremplin.people.demo`: each member's story becomes an
 diagnosis with the administrative criteria the person's situation meets, a PASS IAE, insertion
 steps at Élan Emploi (AI) or Élan Services (EI), a barrier diagnosis, objectives, actions and
 appointments, a few trainings and immersions (PMSMP), exits with their follow-ups and, for the
-seed's 15 CDI, a lasting job at Élan Domicile. Dates come from the rules: PASS end, prolongation
-caps, exit category and counting, follow-up dates. A person whose pathway has begun (a step or a
-diagnosis) is left as it is, so a second load adds nothing.
+seed's 15 CDI, a lasting job at Élan Domicile; the three people Élan Services hires in a CDI
+outside the IAE have a lasting job there and nothing else. Dates come from the rules: PASS end,
+prolongation caps, exit category and counting, follow-up dates. A person whose pathway has begun
+(a step or a diagnosis) is left as it is, so a second load adds nothing.
 """
 
 from __future__ import annotations
@@ -130,6 +131,12 @@ _SAP_JOBS = (
     "Intervenant à domicile — ménage et repassage (CDI à temps partiel)",
     "Jardinier à domicile (CDI à temps partiel)",
 )
+# The CDI signed at Élan Services outside the IAE, by rank.
+SERVICES_JOBS = (
+    "Chef d'équipe lavage automobile",
+    "Opérateur de numérisation",
+    "Agent d'entretien de bureaux",
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -244,6 +251,10 @@ _AI_EXITS: tuple[tuple[ExitReason, str], ...] = (
     (ExitReason.SHORT_FIXED_TERM, "Entreprise de nettoyage — Niort (CDD de 4 mois)"),
     (ExitReason.ILLNESS, ""),
     (ExitReason.OTHER, ""),
+)
+_EI_SHORT_EXITS: tuple[tuple[ExitReason, str], ...] = (
+    (ExitReason.JOB_SEEKER, ""),
+    (ExitReason.SHORT_FIXED_TERM, "Entreprise de nettoyage — Niort (CDD de 4 mois)"),
 )
 _AI_SHORT_EXITS: tuple[tuple[ExitReason, str], ...] = (
     (ExitReason.SHORT_FIXED_TERM, "Exploitation viticole — vendanges (CDD de 1 mois)"),
@@ -429,7 +440,8 @@ def load(group: Group, today: date) -> None:
     candidates = {
         m.index: people[m.index]
         for m in members
-        if m.index in people and (m.story in _FIRST_STEP or m.story is Story.DIAGNOSIS)
+        if m.index in people
+        and (m.story in _FIRST_STEP or m.story in (Story.DIAGNOSIS, Story.SERVICES_CDI))
     }
     pks = [p.pk for p in candidates.values()]
     begun = set(
@@ -457,7 +469,9 @@ class _Builder:
 
     def add(self, member: Member, person: Person) -> None:
         """Add the rows of one member's pathway (or diagnosis, for an intake)."""
-        if member.story is not Story.DIAGNOSIS:
+        if member.story is Story.SERVICES_CDI:
+            self._services_cdi(member, person)
+        elif member.story is not Story.DIAGNOSIS:
             # One generator per member: a pathway does not depend on who else is loaded.
             self._pathway(member, person, random.Random(f"{people_demo.SEED}:{member.index}"))
         elif member.rank in _DIAGNOSED_INTAKES:
@@ -465,6 +479,19 @@ class _Builder:
             if member.intake.orienter in UNAUTHORISED_ORIENTERS:
                 author = DiagnosisAuthor.EMPLOYER
             self._diagnosis(person, SiaeKind.AI, author, member.intake.status_changed_on, member)
+
+    def _services_cdi(self, member: Member, person: Person) -> None:
+        """A lasting job at Élan Services from the hiring: no eligibility, PASS or accompaniment."""
+        assert member.hired_on is not None
+        self.rows.add(
+            PathwayStep(
+                person=person,
+                entity=self.entities[EI],
+                kind=StepKind.LASTING_JOB,
+                job_title=SERVICES_JOBS[member.rank],
+                started_on=member.hired_on,
+            )
+        )
 
     # Eligibility and PASS IAE -----------------------------------------------------------------
 
@@ -813,8 +840,8 @@ class _Builder:
                 reason, employer = _AI_EXITS[member.rank % len(_AI_EXITS)]
             case Story.AI_SHORT_EXIT:
                 reason, employer = _AI_SHORT_EXITS[member.rank % len(_AI_SHORT_EXITS)]
-            case _:  # Story.EI_SHORT_EXIT: back to job seeking within three months
-                reason, employer = ExitReason.JOB_SEEKER, ""
+            case _:  # Story.EI_SHORT_EXIT: left within four months
+                reason, employer = _EI_SHORT_EXITS[member.rank % len(_EI_SHORT_EXITS)]
         kind = SiaeKind(step.siae_kind)
         exit_on = member.left_on
         months = rules.insertion_months([(member.hired_on, exit_on)], exit_on)

@@ -6,6 +6,13 @@ their alerts whenever the demo is loaded. Each member has a *story* (intake step
 the AI or the EI, exit, move to a CDI at Élan Domicile) that :mod:`tremplin.pathways.demo`
 turns into a pathway.
 
+The seed's first results are those of the last complete calendar year (the year before the day
+of loading), so the stories behind them are dated in that year rather than counted back from
+``today``: the 15 moves from the AI to a CDI at Élan Domicile, the seven jobs created at Élan
+Services (its two insertion posts changing hands, three CDI), and the long pathways at the AI,
+counted back from 31 December. The indicators of that year (``manage.py indicators``) give the
+seed's table; ``docs/indicators.md`` says which stories make each figure.
+
 A member is present when the group holds a file with the same birth name and first name (the
 birth date moves with the day of loading); members sharing those names — the second files of
 the reception journey — are matched in creation order. Names, addresses, phone numbers and
@@ -72,8 +79,12 @@ class Story(enum.StrEnum):
     AI_TO_CDI = "ai_to_cdi"  # left the AI for a CDI at Élan Domicile
     AI_TO_EI = "ai_to_ei"  # left the AI for one of the two EI posts at Élan Services
     EI_CURRENT = "ei_current"  # in the other EI post
-    EI_SHORT_EXIT = "ei_short_exit"  # left the EI within three months
+    EI_SHORT_EXIT = "ei_short_exit"  # left the EI within four months
+    SERVICES_CDI = "services_cdi"  # hired in a CDI at Élan Services, outside the IAE
 
+
+# Stories whose file is held by Élan Services.
+_EI_STORIES = frozenset({Story.EI_CURRENT, Story.EI_SHORT_EXIT, Story.SERVICES_CDI})
 
 INTAKE_STORIES = frozenset(
     {
@@ -121,10 +132,11 @@ CAST_PLAN: tuple[tuple[Story, int], ...] = (
     (Story.AI_LONG, 3),
     (Story.AI_TO_EI, 1),
     (Story.EI_CURRENT, 1),
-    (Story.EI_SHORT_EXIT, 1),
+    (Story.EI_SHORT_EXIT, 2),
     (Story.AI_EXIT, 13),
     (Story.AI_SHORT_EXIT, 5),
     (Story.AI_TO_CDI, 15),
+    (Story.SERVICES_CDI, 3),
     (Story.CONTACTED, 8),
     (Story.INFORMATION, 6),
     (Story.DIAGNOSIS, 5),
@@ -159,7 +171,8 @@ _STORY_PROFILES: dict[Story, tuple[Profile, ...]] = {
     Story.AI_LONG: (Profile.DISABILITY, Profile.JUSTICE, Profile.RSA_SINGLE_PARENT),
     Story.AI_TO_EI: (Profile.RSA,),
     Story.EI_CURRENT: (Profile.RSA_SINGLE_PARENT,),
-    Story.EI_SHORT_EXIT: (Profile.VERY_LONG_UNEMPLOYED,),
+    Story.EI_SHORT_EXIT: (Profile.VERY_LONG_UNEMPLOYED, Profile.RSA),
+    Story.SERVICES_CDI: (Profile.LONG_UNEMPLOYED, Profile.SENIOR, Profile.RSA_SINGLE_PARENT),
     Story.AI_TO_CDI: (
         Profile.SENIOR,
         Profile.RSA,
@@ -186,25 +199,36 @@ _AI_CURRENT_HIRED = (
     12, 30, 50, 70, 90, 110, 130, 150, 170, 190, 210, 230, 250, 270, 290, 310, 330, 350,
     370, 390, 410, 430, 450, 470, 490, 510, 530, 550, 570, 590, 610, 630, 655, 680, 705, 722,
 )
+# Hiring day of the long pathways, in days before 31 December of last year: more than two years
+# at the AI on that day as well as today (the seed's ~30 %, mostly seniors).
 _AI_LONG_SENIOR_HIRED = (770, 850, 930, 990, 1050, 1075, 1130, 1200, 1260, 1320, 1385, 1420)
 # Ages on ``today`` of the long-pathway seniors: five of them 57 or more (CDI inclusion).
 _AI_LONG_SENIOR_AGES = (53, 54, 55, 56, 58, 57, 59, 56, 60, 61, 63, 62)
-_AI_LONG_HIRED = (790, 905, 1010)
+_AI_LONG_HIRED = (790, 905)
+# The third long pathway is counted back from ``today``: over two years today, and on
+# 31 December of last year only when the demo is loaded before August. Together with the
+# workers hired or gone since, this keeps last year's share of long pathways between 28 and
+# 32 % whatever the day of loading.
+_AI_LONG_HIRED_BEFORE_TODAY = 950
 # (days at the AI, days since the exit)
 _AI_EXIT_TIMES = (
     (420, 25), (610, 48), (380, 70), (540, 95), (300, 120), (250, 150), (480, 175),
-    (700, 200), (350, 240), (200, 280), (820, 330), (450, 460), (560, 640),
+    (700, 200), (350, 240), (200, 280), (690, 330), (450, 460), (560, 640),
 )
 _AI_SHORT_EXIT_TIMES = ((38, 45), (52, 160), (44, 300), (35, 90), (47, 400))
-# The seed's 15 CDI at the SAP company, for long-standing AI workers.
+# The seed's 15 CDI at the SAP company, for long-standing AI workers, all created last year:
+# (days at the AI, last day at the AI as (month, day) of last year). The CDI starts the next day.
 _AI_TO_CDI_TIMES = (
-    (820, 22), (640, 60), (910, 85), (1000, 130), (560, 170), (760, 210), (1180, 260),
-    (480, 320), (900, 400), (690, 470), (1250, 540), (530, 620), (800, 700), (950, 810),
-    (610, 930),
+    (820, (1, 20)), (640, (2, 14)), (910, (3, 6)), (1000, (3, 27)), (560, (4, 17)),
+    (760, (5, 15)), (1180, (6, 5)), (480, (6, 26)), (900, (7, 17)), (690, (8, 28)),
+    (1250, (9, 18)), (530, (10, 9)), (800, (10, 30)), (950, (11, 20)), (610, (12, 11)),
 )
-_AI_TO_EI_TIMES = (330, 150)
-_EI_CURRENT_HIRED = 200
-_EI_SHORT_EXIT_TIMES = (75, 230)
+# Élan Services last year: its two insertion posts change hands (four CDDI), and three CDI are
+# signed outside the IAE — the seed's "7 emplois créés dont 3 CDI". (month, day) of last year.
+_AI_TO_EI_TIMES = (330, (6, 15))  # days at the AI, first day at the EI
+_EI_CURRENT_HIRED = (4, 20)
+_EI_SHORT_EXIT_TIMES = (((1, 12), 75), ((2, 2), 110))  # hiring day, days at the EI
+_SERVICES_CDI_HIRED = ((3, 2), (6, 1), (9, 14))
 # fmt: on
 
 # --- Identities -------------------------------------------------------------------------------
@@ -504,6 +528,14 @@ class _CastBuilder:
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
 
+    def last_year(self, month: int, day: int) -> date:
+        """A day of the last complete calendar year."""
+        return date(self.today.year - 1, month, day)
+
+    def before_last_new_year(self, days: int) -> date:
+        """``days`` days before 31 December of last year."""
+        return date(self.today.year - 1, 12, 31) - timedelta(days=days)
+
     # One member ---------------------------------------------------------------------------
 
     def _member(self, story: Story, rank: int) -> Member:
@@ -537,7 +569,7 @@ class _CastBuilder:
         if civility == Civility.MME and profile is not Profile.REFUGEE and rng.random() < 0.2:
             usual_name = rng.choice([n for n in _USUAL_NAMES if n != birth_name])
         postal_code, city = rng.choice(_COMMUNES)
-        entity = EI if story in (Story.EI_CURRENT, Story.EI_SHORT_EXIT) else AI
+        entity = EI if story in _EI_STORIES else AI
         intake = self._intake(story, rank, profile, entity, contacted_on, hired_on)
         wanted = rng.choice(_WANTED_JOBS) if rng.random() < 0.5 else ""
         return Member(
@@ -595,23 +627,31 @@ class _CastBuilder:
             case Story.AI_CURRENT:
                 return self.ago(_AI_CURRENT_HIRED[rank]), None
             case Story.AI_LONG_SENIOR:
-                return self.ago(_AI_LONG_SENIOR_HIRED[rank]), None
+                return self.before_last_new_year(_AI_LONG_SENIOR_HIRED[rank]), None
+            case Story.AI_LONG if rank < len(_AI_LONG_HIRED):
+                return self.before_last_new_year(_AI_LONG_HIRED[rank]), None
             case Story.AI_LONG:
-                return self.ago(_AI_LONG_HIRED[rank]), None
+                return self.ago(_AI_LONG_HIRED_BEFORE_TODAY), None
             case Story.EI_CURRENT:
-                return self.ago(_EI_CURRENT_HIRED), None
-            case Story.AI_EXIT | Story.AI_SHORT_EXIT | Story.AI_TO_CDI | Story.AI_TO_EI:
-                times = {
-                    Story.AI_EXIT: _AI_EXIT_TIMES,
-                    Story.AI_SHORT_EXIT: _AI_SHORT_EXIT_TIMES,
-                    Story.AI_TO_CDI: _AI_TO_CDI_TIMES,
-                    Story.AI_TO_EI: (_AI_TO_EI_TIMES,),
-                }[story]
+                return self.last_year(*_EI_CURRENT_HIRED), None
+            case Story.SERVICES_CDI:
+                return self.last_year(*_SERVICES_CDI_HIRED[rank]), None
+            case Story.AI_EXIT | Story.AI_SHORT_EXIT:
+                times = _AI_EXIT_TIMES if story is Story.AI_EXIT else _AI_SHORT_EXIT_TIMES
                 stay, since = times[rank]
                 return self.ago(stay + since - 1), self.ago(since)
+            case Story.AI_TO_CDI:
+                stay, last_day = _AI_TO_CDI_TIMES[rank]
+                left = self.last_year(*last_day)
+                return left - timedelta(stay - 1), left
+            case Story.AI_TO_EI:
+                stay, ei_first_day = _AI_TO_EI_TIMES
+                left = self.last_year(*ei_first_day) - timedelta(1)
+                return left - timedelta(stay - 1), left
             case Story.EI_SHORT_EXIT:
-                stay, since = _EI_SHORT_EXIT_TIMES
-                return self.ago(stay + since - 1), self.ago(since)
+                hired_day, stay = _EI_SHORT_EXIT_TIMES[rank]
+                hired = self.last_year(*hired_day)
+                return hired, hired + timedelta(stay - 1)
         return None, None
 
     def _contact_day(self, story: Story, rank: int) -> date:
@@ -647,8 +687,12 @@ class _CastBuilder:
         else:
             channel = rng.choice((IntakeChannel.PRESCRIBER, IntakeChannel.PLATFORM))
         note = rng.choice(_INTAKE_NOTES)
-        span = (self.today - contacted_on).days
-        changed_on = contacted_on + timedelta(rng.randint(min(span, 3), span))
+        changed_on = contacted_on
+        if hired_on is None:
+            # Drawn for intakes only: the draws of the cast must not depend on the day of
+            # loading, and a hired member's dates may be those of last year.
+            span = (self.today - contacted_on).days
+            changed_on += timedelta(rng.randint(min(span, 3), span))
         not_admitted_reason: NotAdmittedReason | str = ""
         redirected_to = ""
         match story:
@@ -814,6 +858,8 @@ class _CastBuilder:
             return "cip" if story is Story.DIAGNOSIS else ""
         if story is Story.AI_CURRENT and rank < 2:
             return ""  # just hired: referent still to be named
+        if story is Story.SERVICES_CDI:
+            return ""  # an ordinary employee of the company, not in an insertion pathway
         # The transversal HR function follows a share of the pathways (the seed's HR role).
         return "rh" if rank % 4 == 3 else "cip"
 

@@ -188,6 +188,7 @@ def test_the_demo_has_the_seed_contracts(settings: Any, day: date) -> None:
         ("elan-emploi", ContractKind.CDDU),
         ("elan-emploi", ContractKind.CDDUA),
         ("elan-services", ContractKind.CDDI),
+        ("elan-services", ContractKind.CDI),
         ("elan-domicile", ContractKind.CDI),
     }
 
@@ -229,8 +230,12 @@ def test_the_demo_has_the_seed_contracts(settings: Any, day: date) -> None:
         assert contract.weekly_hours is not None and 20 <= contract.weekly_hours <= 35
 
     # The seed's 15 CDI at Élan Domicile, from the lasting job's first day, mostly part time.
-    jobs = list(PathwayStep.objects.filter(kind=StepKind.LASTING_JOB))
-    cdi = list(Contract.objects.filter(kind=ContractKind.CDI).select_related("pathway_step"))
+    jobs = list(PathwayStep.objects.filter(kind=StepKind.LASTING_JOB, entity__slug="elan-domicile"))
+    cdi = list(
+        Contract.objects.filter(kind=ContractKind.CDI, entity__slug="elan-domicile").select_related(
+            "pathway_step"
+        )
+    )
     assert len(jobs) == len(cdi) == 15
     assert {c.pathway_step for c in cdi} == set(jobs)
     for contract in cdi:
@@ -239,6 +244,13 @@ def test_the_demo_has_the_seed_contracts(settings: Any, day: date) -> None:
     weekly = [c.weekly_hours for c in cdi if c.weekly_hours is not None]
     assert len(weekly) == len(cdi) and all(24 <= h <= 35 for h in weekly)
     assert sum(h < 35 for h in weekly) >= 2 * len(weekly) / 3
+    # And the seed's 3 CDI at Élan Services, outside the IAE, each on its lasting job.
+    services = Contract.objects.filter(kind=ContractKind.CDI, entity__slug="elan-services")
+    assert services.count() == 3
+    for contract in services.select_related("pathway_step"):
+        job = contract.pathway_step
+        assert job is not None and job.kind == StepKind.LASTING_JOB
+        assert job.entity_id == contract.entity_id and job.started_on == contract.start
 
     # Insertion contracts belong to the insertion step they start in; exits end the last one.
     for contract in Contract.objects.exclude(kind=ContractKind.CDI).select_related("pathway_step"):
