@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check bench clean
+.PHONY: help venv demo serve migrate test test-postgres test-browser lint typecheck check bench bench-planning clean
 
 help:
 	@echo "make demo   installe, migre, charge le groupe de démonstration et sert sur 127.0.0.1:$(PORT)"
@@ -66,6 +66,14 @@ bench: venv
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.closing.bench --output bench-results/close.json
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin_bench} $(BIN)/python -m tremplin.timesheets.bench --output bench-results/import.json
+
+# The planning engine: the VRPTW reference instances (10 s each, gap to the best-known
+# solutions) and two generated weeks (engine and first-fit baseline); no database needed.
+bench-planning: venv
+	mkdir -p bench-results
+	$(BIN)/python -m tremplin.planning.bench ../shared/bench/vrptw/*.vrp --seconds 10 --output bench-results/planning-vrptw.jsonl
+	$(BIN)/python -m tremplin.planning.bench --week 30x500 --seconds 20 --output bench-results/planning-week-30.json
+	$(BIN)/python -m tremplin.planning.bench --week 150x2500 --seconds 55 --output bench-results/planning-week-150.json
 
 clean:
 	rm -rf $(VENV) var

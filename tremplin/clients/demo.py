@@ -6,19 +6,23 @@ households. Names and addresses are invented; SIRETs carry a computed Luhn key. 
 the association made an economic dismissal three months before the day of loading: the cap
 engine refuses any placement there (no demo placement is made with it).
 
-A client is found again by its entity and name, so a second load adds nothing; its dismissal
-date moves with the day of loading, like every demo date.
+Each client has one place of work at its address, with invented coordinates near its commune's
+centre, so that the planning engine can route the week. A client is found again by its entity
+and name, and its place by name, so a second load adds nothing; its dismissal date moves with
+the day of loading, like every demo date.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from datetime import date
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from stdnum import luhn
 
-from tremplin.clients.models import Client
+from tremplin.clients.models import Client, ClientSite
 from tremplin.clients.rules import ClientKind
 from tremplin.organisations.models import Entity, Group
 from tremplin.people.demo import AI, EI, SAP
@@ -38,6 +42,36 @@ class ClientSpec:
     siren_body: str = ""  # 8 digits of an invented SIREN, before its Luhn key
     phone: str = ""
     dismissed: bool = False
+
+
+# Approximate centres of the demo communes (WGS 84), for the coordinates of the places of work
+# and of the workers' homes that the planning engine routes between. Saint-Tremplin-sur-Sèvre
+# is invented: it sits between Niort and Magné.
+COMMUNE_COORDINATES: dict[str, tuple[Decimal, Decimal]] = {
+    "Niort": (Decimal("46.3237"), Decimal("-0.4648")),
+    "Chauray": (Decimal("46.3600"), Decimal("-0.3790")),
+    "Aiffres": (Decimal("46.2870"), Decimal("-0.4160")),
+    "Vouillé": (Decimal("46.3190"), Decimal("-0.3640")),
+    "Échiré": (Decimal("46.3870"), Decimal("-0.4140")),
+    "Magné": (Decimal("46.3150"), Decimal("-0.5460")),
+    "Coulon": (Decimal("46.3220"), Decimal("-0.5850")),
+    "Bessines": (Decimal("46.3000"), Decimal("-0.5120")),
+    "Saint-Tremplin-sur-Sèvre": (Decimal("46.3400"), Decimal("-0.5200")),
+    "Saint-Maixent-l'École": (Decimal("46.4130"), Decimal("-0.2070")),
+    "Parthenay": (Decimal("46.6486"), Decimal("-0.2470")),
+}
+# Largest distance of an address from its commune's centre, in degrees (about 1 km).
+ADDRESS_SPREAD = Decimal("0.012")
+
+
+def coordinates_of(city: str, address: str) -> tuple[Decimal, Decimal]:
+    """Invented but stable coordinates of an address: its commune's centre moved by up to
+    :data:`ADDRESS_SPREAD` in each direction, drawn from a checksum of the address."""
+    lat, lon = COMMUNE_COORDINATES[city]
+    draw = zlib.crc32(f"{address}|{city}".encode())
+    north = Decimal(draw % 2001 - 1000) / 1000 * ADDRESS_SPREAD
+    east = Decimal(draw // 2001 % 2001 - 1000) / 1000 * ADDRESS_SPREAD
+    return (lat + north).quantize(Decimal("0.000001")), (lon + east).quantize(Decimal("0.000001"))
 
 
 def siret_of(siren_body: str, establishment: str = "0001") -> str:
@@ -131,6 +165,18 @@ def load(group: Group, today: date) -> dict[str, list[Client]]:
                 "phone": spec.phone,
                 "economic_dismissal_on": dismissal_on if spec.dismissed else None,
                 "is_active": True,
+            },
+        )
+        latitude, longitude = coordinates_of(spec.city, spec.address)
+        ClientSite.objects.update_or_create(
+            client=client,
+            name="Lieu d'intervention",
+            defaults={
+                "address": spec.address,
+                "postal_code": spec.postal_code,
+                "city": spec.city,
+                "latitude": latitude,
+                "longitude": longitude,
             },
         )
         clients[spec.entity].append(client)
