@@ -222,6 +222,12 @@ AXES_RESET_ON_SUCCESS = True
 # Background work: django.tasks with the database backend (no broker, no in-process state).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# URSSAF API Tiers de prestation (avance immédiate of the SAP tax credit): the API's address and
+# the credentials URSSAF delivers; unset, the feature shows as not configured.
+URSSAF_API_URL = os.environ.get("URSSAF_API_URL", "")
+URSSAF_CLIENT_ID = os.environ.get("URSSAF_CLIENT_ID", "")
+URSSAF_CLIENT_SECRET = env_secret("URSSAF_CLIENT_SECRET", "")
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -12,7 +12,10 @@ from tremplin.accounts.rules import INTAKE_ROLES, PATHWAY_READ_ROLES, STAFF_ROLE
 from tremplin.clients.rules import CLIENT_ROLES
 from tremplin.closing.rules import CLOSING_ROLES
 from tremplin.contracts.rules import CONTRACT_READ_ROLES
+from tremplin.economics.rules import ECONOMICS_ROLES
+from tremplin.indicators.rules import INDICATOR_ROLES
 from tremplin.orders.rules import PLANNING_ROLES
+from tremplin.sap.rules import SAP_ROLES
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,12 @@ NAVIGATION = (
     NavItem("Clients", "clients:list", "/clients/", CLIENT_ROLES),
     NavItem("Planning", "orders:board", "/planning/", PLANNING_ROLES),
     NavItem("Heures", "timesheets:index", "/heures/"),
-    NavItem("Facturation", "closing:index", "/cloture/", CLOSING_ROLES),
+    NavItem("Facturation", "invoicing:index", "/factures/", CLOSING_ROLES),
+    NavItem("Services à la personne", "sap:index", "/services-a-la-personne/", SAP_ROLES),
     NavItem("Groupe", "organisations:group", "/groupe/", STAFF_ROLES),
+    NavItem("Économie", "economics:index", "/economie/", ECONOMICS_ROLES),
     NavItem("Territoire", None),
-    NavItem("Pilotage", None),
+    NavItem("Pilotage", "indicators:index", "/pilotage/", INDICATOR_ROLES),
 )
 
 

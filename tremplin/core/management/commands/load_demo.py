@@ -12,11 +12,15 @@ from tremplin.accounts import demo as accounts_demo
 from tremplin.clients import demo as clients_demo
 from tremplin.contracts import demo as contracts_demo
 from tremplin.core.dates import today
+from tremplin.economics import demo as economics_demo
+from tremplin.invoicing import demo as invoicing_demo
 from tremplin.missions import demo as missions_demo
 from tremplin.orders import demo as orders_demo
 from tremplin.organisations import demo as organisations_demo
 from tremplin.pathways import demo as pathways_demo
 from tremplin.people import demo as people_demo
+from tremplin.planning import demo as planning_demo
+from tremplin.sap import demo as sap_demo
 from tremplin.timesheets import demo as timesheets_demo
 
 
@@ -56,6 +60,14 @@ class Command(BaseCommand):
             orders_demo.load(group, day)
             self.stdout.write("Relevés d'heures des interventions passées…")
             timesheets_demo.load(group, day)
+            self.stdout.write("Attestations fiscales de l'an dernier des particuliers…")
+            sap_demo.load(group, day)
+            self.stdout.write("Clôture, factures et paiements des mois passés…")
+            invoicing_demo.load(group, day)
+            self.stdout.write("Points de départ des tournées des intervenants…")
+            planning_demo.load(group)
+            self.stdout.write("Économie du groupe : fonctions partagées, répartition, scénario…")
+            economics_demo.load(group, day)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Groupe « {group.name} » prêt : {group.entities.count()} structures, "
