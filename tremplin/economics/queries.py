@@ -69,8 +69,9 @@ def entity_results(group: Group, start: date, end: date) -> dict[int, EntityResu
     - ``revenue``: issued invoices minus credit notes whose service period ends (else whose
       issue date falls) in the period, by activity in ``revenue_by_activity``; of which
       ``intra_group_revenue`` invoiced to other entities of the group;
-    - ``payroll_cost``: validated hours (closed months included) × the contract's gross hourly rate × (1 + the employer
-      contribution rate of its kind, ``rules.EMPLOYER_RATES``), borne by the employer;
+    - ``payroll_cost``: validated hours (closed months included) × the contract's gross hourly
+      rate × (1 + the employer contribution rate of its kind, ``rules.EMPLOYER_RATES``), borne
+      by the employer;
     - ``aid``: aide au poste earned on the ETP consumed by insertion posts, within the annexe
       financière (``rules.aid_earned``); ``aid_etp`` the yearly ETP consumed;
     - ``other_grants`` and ``other_costs``: entries made or imported (``FinancialEntry``);
