@@ -1,24 +1,26 @@
 """Starting, running and reopening the monthly close of an entity.
 
-``close_month`` runs in the background (``tasks.run_close``) or from ``manage.py close_month``.
-It works in one transaction per phase, each phase replacing its own results, so that progress
-is visible while it runs and a failed run is repaired by running it again
-(``docs/algorithms/monthly-close.md``).
+``start_close`` locks the month (the close is RUNNING: no hours of the month may be written any
+more) and queues ``close_month``, which runs in the background (``tasks.run_close``) or from
+``manage.py close_month``. It reads the month's hours in one aggregation, then writes each
+result in its own transaction, replacing an earlier attempt's, so that progress is visible
+while it runs and a failed run is repaired by running it again; CLOSED at the end keeps the
+month locked until it is reopened (``docs/algorithms/monthly-close.md``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models.functions import Cast, Coalesce, ExtractWeek, Round
 from django.utils import timezone
 
 from tremplin.closing import rules
@@ -46,8 +48,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, str], None]
 
 BATCH_SIZE = 1000
-# Workers per committed chunk of payroll and ASP rows: one progress update per chunk.
-CHUNK_SIZE = 250
+# Aggregated rows fetched at a time while reading the month.
+READ_CHUNK_SIZE = 10_000
 DECLARED_NAMES_SHOWN = 10
 
 # Statuses a run may start from; a running close is left alone, a closed one must be reopened.
@@ -77,6 +79,55 @@ def _month_entries(close: MonthlyClose, *statuses: str) -> models.QuerySet[TimeE
     ).order_by()
 
 
+# Columns written by ``_insert_rows``, in the order of each row's values.
+PAYROLL_FIELDS = (
+    "close",
+    "person",
+    "normal_hours",
+    "complementary_hours",
+    "overtime_hours",
+    "sunday_hours",
+    "holiday_hours",
+    "absence_days",
+    "travel_minutes",
+)
+ASP_FIELDS = (
+    "close",
+    "person",
+    "contract",
+    "hours_worked",
+    "hours_invoiced",
+    "missions",
+    "gross_pay",
+    "etp_share",
+)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
+def _insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert rows of plain values (one per row, in the order of ``fields``) without building
+    model instances, for the thousands of rows of a close: COPY on PostgreSQL, one
+    ``executemany`` elsewhere. Every column must be given (no model default applies)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)
+
+
 def _set_progress(close: MonthlyClose, percent: int, step: str, progress: Progress | None) -> None:
     # Outside any transaction of the run: the page polling the close sees it at once.
     MonthlyClose.objects.filter(pk=close.pk).update(progress=percent, step=step)
@@ -96,6 +147,8 @@ def start_close(
     close, created = MonthlyClose.objects.select_for_update().get_or_create(
         entity=entity, year=year, month=month, defaults={"started_by": by}
     )
+    # Wait for the writes of the month's hours under way; later ones find the month frozen.
+    MonthlyClose.objects.hold_month(entity.pk, year, month, exclusive=True)
     if not created and close.status == CloseStatus.CLOSED:
         raise ValidationError(
             f"Le mois {month:02d}/{year} est déjà clôturé : rouvrez-le pour le clôturer à nouveau."
@@ -119,8 +172,9 @@ def start_close(
 
 
 def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> CloseResult:
-    """Close one month of one entity: lock its validated hours, then build invoice drafts,
-    payroll variables and the ASP monthly follow-up; status CLOSED at the end.
+    """Close one month of one entity: read its validated hours, then build invoice drafts,
+    payroll variables and the ASP monthly follow-up; status CLOSED at the end, which keeps the
+    month's hours locked until it is reopened.
 
     Idempotent: a closed month is left as it is (and the result says so); each phase deletes
     the results of an earlier attempt before writing its own. Declared (unvalidated) hours
@@ -132,12 +186,12 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
             False, f"Le mois {close.month:02d}/{close.year} est déjà clôturé : rien n'a changé."
         )
     try:
-        blocked = _lock_entries(close, progress)
-        if blocked:
-            return CloseResult(False, blocked)
-        _build_invoice_drafts(close, progress)
-        _build_payroll(close, progress)
-        _build_asp_follow_ups(close, progress)
+        month = _read_month(close, progress)
+        if isinstance(month, str):
+            return CloseResult(False, month)
+        _build_invoice_drafts(month, progress)
+        _build_payroll(month, progress)
+        _build_asp_follow_ups(month, progress)
         with transaction.atomic():
             close.status = CloseStatus.CLOSED
             close.progress = 100
@@ -196,21 +250,219 @@ def _declared_message(close: MonthlyClose) -> str:
     )
 
 
-def _lock_entries(close: MonthlyClose, progress: Progress | None) -> str:
-    """Phase (a): lock the validated entries; return the blocking message, if any."""
-    with transaction.atomic():
+@dataclass(frozen=True, slots=True)
+class _Contract:
+    pk: int
+    person_id: int
+    insertion: bool
+    weekly_hours: Decimal | None
+    hourly_rate: Decimal
+    start: date
+    end: date | None
+
+    def is_active_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(slots=True)
+class MonthHours:
+    """What the close reads of a month: its contracts and its validated hours, the hours summed
+    by the database as integer hundredths (as are billable units), by worker and ISO week.
+
+    ``days`` holds the hours by day of the workers whose insertion contract changes during the
+    month, the only ones whose ASP follow-up needs days (the contract in force on each).
+    """
+
+    close: MonthlyClose
+    first: date
+    last: date
+    holidays: frozenset[date]  # public holidays from the first ISO week's Monday to ``last``
+    # Contracts running in the month, by start then creation (the last one started wins).
+    contracts: list[_Contract]
+    # (client, billed service) → [hours, units]: the invoice drafts.
+    billed: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    # Person → ISO week (``rules.iso_week_index``) → hours; person → [travel minutes, Sunday
+    # hours, holiday hours]: the payroll variables.
+    weeks: dict[int, dict[int, int]] = field(default_factory=dict)
+    extras: dict[int, list[int]] = field(default_factory=dict)
+    # Person → [hours, invoiced hours] and person → orders: the ASP follow-up of a worker with
+    # one insertion contract for the whole month.
+    worked: dict[int, list[int]] = field(default_factory=dict)
+    orders: dict[int, set[int]] = field(default_factory=dict)
+    # Person → (day, order, hours, invoiced hours): the other insertion workers' ASP.
+    days: dict[int, list[tuple[date, int | None, int, int]]] = field(default_factory=dict)
+
+
+def _running_contracts(entity_id: int, first: date, last: date) -> list[_Contract]:
+    """The contracts of an entity running in a month, by start then creation."""
+    running = (
+        Contract.objects.filter(entity_id=entity_id)
+        .running_between(first, last)
+        .order_by("start", "pk")
+        .values_list(
+            "pk",
+            "person_id",
+            "post_type",
+            "weekly_hours",
+            "hourly_rate",
+            "start",
+            "actual_end",
+            "planned_end",
+        )
+    )
+    return [
+        _Contract(pk, person, kind == PostType.INSERTION, weekly, rate, start, end or planned)
+        for pk, person, kind, weekly, rate, start, end, planned in running
+    ]
+
+
+def _hours_by(query: models.QuerySet[TimeEntry], *fields: str, **sums: Any) -> tuple[str, Any]:
+    """The SQL of ``query`` grouped by ``fields`` with ``sums`` as integers (the integer type of
+    each database), in the order given, to be read straight from the driver: no per-value
+    conversion for the (many) rows of a large entity."""
+    whole = models.BigIntegerField()
+    grouped = (
+        query.order_by()
+        .values(*fields)
+        .annotate(**{name: Cast(expression, whole) for name, expression in sums.items()})
+    )
+    return grouped.values_list(*fields, *sums).query.sql_with_params()
+
+
+def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | str:
+    """Phase (a): read the month's hours, summed by worker, ISO week, order, client and billed
+    service in one aggregation; return them, or the message blocking the close when hours are
+    still declared (status FAILED, nothing else changed).
+
+    The month is locked since ``start_close`` marked it as being closed: no entry of it can
+    change any more, so one consistent read serves every phase.
+    """
+    first, last = rules.month_bounds(close.year, close.month)
+    week_start = first - timedelta(days=first.weekday())
+    month_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    subdivision = rules.holiday_subdivision(close.entity.postal_code)
+    holidays = frozenset(
+        day
+        for day in [week_start + timedelta(days=n) for n in range(first.weekday())] + month_days
+        if is_public_holiday(day, subdivision=subdivision)
+    )
+    kinds = {day: rules.day_kind(day, holiday=day in holidays) for day in month_days}
+    contracts = _running_contracts(close.entity_id, first, last)
+    month = MonthHours(close, first, last, holidays, contracts)
+    held: dict[int, list[_Contract]] = defaultdict(list)
+    for contract in contracts:
+        if contract.insertion:
+            held[contract.person_id].append(contract)
+    # Workers holding one insertion contract for the whole month: all their hours go to it.
+    whole_month = {
+        person_id
+        for person_id, person_contracts in held.items()
+        if len(person_contracts) == 1
+        and person_contracts[0].is_active_on(first)
+        and person_contracts[0].is_active_on(last)
+    }
+    changing = set(held) - whole_month
+
+    hours = _hundredths(F("hours"))
+    entries = TimeEntry.objects.filter(entity_id=close.entity_id, day__gte=first, day__lte=last)
+    billed_service = Coalesce("service_id", "intervention__order__service_id")
+    units = Coalesce(
+        "quantity",
+        "intervention__order__quantity",
+        Value(Decimal(1)),
+        output_field=models.DecimalField(max_digits=8, decimal_places=2),
+    )
+
+    def hours_on(kind: rules.DayKind) -> Any:
+        days = [day for day in month_days if kinds[day] == kind]
+        return Sum(hours, filter=Q(day__in=days)) if days else Value(0)
+
+    sql, params = _hours_by(
+        entries.annotate(
+            billed_service=billed_service,
+            week=Cast(ExtractWeek("day"), models.IntegerField()),
+        ),
+        "person_id",
+        "week",
+        "intervention__order_id",
+        "client_id",
+        "billed_service",
+        h=Sum(hours),
+        u=Sum(_hundredths(units)),
+        t=Sum("travel_minutes"),
+        sunday=Coalesce(hours_on(rules.DayKind.SUNDAY), 0),
+        holiday=Coalesce(hours_on(rules.DayKind.HOLIDAY), 0),
+        declared=Count("pk", filter=Q(status=EntryStatus.DECLARED)),
+    )
+    # ISO week numbers → ``rules.iso_week_index``: a month and its first week's days before it
+    # span six weeks at most, so their numbers differ even across a new year.
+    week_index = {
+        day.isocalendar().week: rules.iso_week_index(day) for day in [week_start, *month_days]
+    }
+    billed, weeks, extras = month.billed, month.weeks, month.extras
+    worked, orders = month.worked, month.orders
+    declared = 0
+    with transaction.atomic(), connection.cursor() as cursor:
         MonthlyClose.objects.select_for_update().filter(pk=close.pk).first()
-        message = _declared_message(close)
-        if message:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(READ_CHUNK_SIZE):
+            for person_id, week, order_id, client_id, service_id, h, u, t, su, ho, d in chunk:
+                declared += d
+                if service_id is not None:
+                    totals = billed.get((client_id, service_id))
+                    if totals is None:
+                        billed[(client_id, service_id)] = [h, u]
+                    else:
+                        totals[0] += h
+                        totals[1] += u
+                person_weeks = weeks.get(person_id)
+                if person_weeks is None:
+                    weeks[person_id] = {week_index[week]: h}
+                    extras[person_id] = [t, su, ho]
+                else:
+                    index = week_index[week]
+                    person_weeks[index] = person_weeks.get(index, 0) + h
+                    person_extras = extras[person_id]
+                    person_extras[0] += t
+                    person_extras[1] += su
+                    person_extras[2] += ho
+                if person_id in whole_month:
+                    person_worked = worked.get(person_id)
+                    if person_worked is None:
+                        worked[person_id] = person_worked = [0, 0]
+                        orders[person_id] = set()
+                    person_worked[0] += h
+                    if service_id is not None:
+                        person_worked[1] += h
+                    if order_id is not None:
+                        orders[person_id].add(order_id)
+        if declared:
+            message = _declared_message(close)
             MonthlyClose.objects.filter(pk=close.pk).update(
                 status=CloseStatus.FAILED, error=message, progress=0, step="Échec"
             )
             close.status, close.error = CloseStatus.FAILED, message
             audit.log(close, "closing.close_failed", by=close.started_by, data={"error": message})
             return message
-        _month_entries(close, EntryStatus.VALIDATED).update(status=EntryStatus.LOCKED)
-    _set_progress(close, 20, "Heures verrouillées", progress)
-    return ""
+        if changing:
+            invoiced = models.Case(
+                models.When(billed_service__isnull=False, then=hours),
+                default=Value(0),
+                output_field=models.BigIntegerField(),
+            )
+            sql, params = _hours_by(
+                entries.filter(person_id__in=changing).annotate(billed_service=billed_service),
+                "person_id",
+                "day",
+                "intervention__order_id",
+                h=Sum(hours),
+                i=Sum(invoiced),
+            )
+            cursor.execute(sql, params)
+            for person_id, day, order_id, h, i in cursor.fetchall():
+                month.days.setdefault(person_id, []).append((day, order_id, h, i))
+    _set_progress(close, 20, "Heures du mois verrouillées et relevées", progress)
+    return month
 
 
 def _sap_declared(entity: Entity, on: date) -> bool:
@@ -219,31 +471,17 @@ def _sap_declared(entity: Entity, on: date) -> bool:
     ).exists()
 
 
-def _build_invoice_drafts(close: MonthlyClose, progress: Progress | None) -> None:
+def _build_invoice_drafts(month: MonthHours, progress: Progress | None) -> None:
     """Phase (b): one draft per client, one line per service, priced on the month's last day."""
-    _, last = rules.month_bounds(close.year, close.month)
-    billed = Coalesce("service_id", "intervention__order__service_id")
-    units = Coalesce(
-        "quantity",
-        "intervention__order__quantity",
-        Value(Decimal(1)),
-        output_field=models.DecimalField(max_digits=8, decimal_places=2),
-    )
-    rows = list(
-        _month_entries(close, EntryStatus.LOCKED)
-        .annotate(billed_service=billed)
-        .filter(billed_service__isnull=False)
-        .values("client_id", "billed_service")
-        .annotate(hours=Sum(_hundredths(F("hours"))), units=Sum(_hundredths(units)))
-        .order_by("client_id", "billed_service")
-    )
-    services = Service.objects.in_bulk({row["billed_service"] for row in rows})
+    close, last = month.close, month.last
+    keys = sorted(month.billed)
+    services = Service.objects.in_bulk({service_id for _, service_id in keys})
     prices: dict[tuple[int, int], Decimal] = {}
     for client_id, service_id, price in (
         ClientPrice.objects.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=last),
             service_id__in=services,
-            client_id__in={row["client_id"] for row in rows},
+            client_id__in={client_id for client_id, _ in keys},
             valid_from__lte=last,
         )
         .order_by("valid_from", "pk")
@@ -252,12 +490,12 @@ def _build_invoice_drafts(close: MonthlyClose, progress: Progress | None) -> Non
         prices[(client_id, service_id)] = price  # the latest start wins
     sap_declared = _sap_declared(close.entity, last)
     lines_by_client: dict[int, list[InvoiceDraftLine]] = defaultdict(list)
-    for row in rows:
-        service = services[row["billed_service"]]
-        by_hour = service.unit == Unit.HOUR
-        quantity = rules.hundredths(row["hours"] if by_hour else row["units"])
-        unit_price = prices.get((row["client_id"], service.pk), service.unit_price)
-        lines_by_client[row["client_id"]].append(
+    for client_id, service_id in keys:
+        hours, units = month.billed[(client_id, service_id)]
+        service = services[service_id]
+        quantity = rules.hundredths(hours if service.unit == Unit.HOUR else units)
+        unit_price = prices.get((client_id, service_id), service.unit_price)
+        lines_by_client[client_id].append(
             InvoiceDraftLine(
                 service=service,
                 label=service.name,
@@ -289,176 +527,139 @@ def _build_invoice_drafts(close: MonthlyClose, progress: Progress | None) -> Non
     _set_progress(close, 40, "Brouillons de facture établis", progress)
 
 
-def _chunks[T](items: list[T]) -> list[list[T]]:
-    return [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)] or [[]]
-
-
-def _build_payroll(close: MonthlyClose, progress: Progress | None) -> None:
+def _build_payroll(month: MonthHours, progress: Progress | None) -> None:
     """Phase (c): per worker, hours split for pay, Sunday and holiday hours, absences, travel."""
-    first, last = rules.month_bounds(close.year, close.month)
-    subdivision = rules.holiday_subdivision(close.entity.postal_code)
+    close, first, last = month.close, month.first, month.last
+    weeks = month.weeks
+    # Days of the previous month in the first ISO week count towards its thresholds.
+    before: dict[int, int] = {}
     week_start = first - timedelta(days=first.weekday())
-    holidays = frozenset(
-        day
-        for day in (week_start + timedelta(days=n) for n in range((last - week_start).days + 1))
-        if is_public_holiday(day, subdivision=subdivision)
-    )
-    hours: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    travel: dict[int, int] = defaultdict(int)
-    for person_id, day, hundredths, minutes in (
-        _month_entries(close, EntryStatus.LOCKED)
-        .values("person_id", "day")
-        .annotate(h=Sum(_hundredths(F("hours"))), t=Sum("travel_minutes"))
-        .values_list("person_id", "day", "h", "t")
-    ):
-        hours[person_id][day] = rules.hundredths(hundredths)
-        travel[person_id] += minutes
     if week_start < first:
-        # Days of the previous month in the first ISO week count towards its thresholds.
-        for person_id, day, hundredths in (
+        before = dict(
             TimeEntry.objects.filter(
                 entity_id=close.entity_id,
                 day__gte=week_start,
                 day__lt=first,
-                status__in=[EntryStatus.VALIDATED, EntryStatus.LOCKED],
-                person_id__in=list(hours),
+                status=EntryStatus.VALIDATED,
             )
             .order_by()
-            .values("person_id", "day")
+            .values("person_id")
             .annotate(h=Sum(_hundredths(F("hours"))))
-            .values_list("person_id", "day", "h")
-        ):
-            hours[person_id][day] = rules.hundredths(hundredths)
+            .values_list("person_id", "h")
+        )
+    first_week = rules.iso_week_index(first)
     absences: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for person_id, start, end in Absence.objects.filter(
         entity_id=close.entity_id, start__lte=last, end__gte=first
     ).values_list("person_id", "start", "end"):
         absences[person_id].append((start, end))
-    weekly: dict[int, Decimal | None] = {}
-    for person_id, weekly_hours in (
-        Contract.objects.filter(entity_id=close.entity_id)
-        .running_between(first, last)
-        .order_by("start", "pk")
-        .values_list("person_id", "weekly_hours")
-    ):
-        weekly[person_id] = weekly_hours  # the contract started last is the one in force
+    # The contract started last among those running in the month gives the weekly hours.
+    weekly = {c.person_id: c.weekly_hours for c in month.contracts}
+    thresholds: dict[Decimal | None, int] = {}
 
-    def variables(person_id: int) -> PayrollVariables:
-        days = hours.get(person_id, {})
-        split = rules.split_hours(
-            days, contractual_weekly=weekly.get(person_id), first=first, last=last
+    def variables(person_id: int) -> tuple[Any, ...]:
+        person_weeks = weeks.get(person_id, {})
+        weekly_hours = weekly.get(person_id)
+        threshold = thresholds.get(weekly_hours)
+        if threshold is None:
+            threshold = rules.to_hundredths(rules.weekly_threshold(weekly_hours))
+            thresholds[weekly_hours] = threshold
+        normal, complementary, overtime = rules.split_weeks(
+            [
+                (before.get(person_id, 0) if week == first_week else 0, worked)
+                for week, worked in person_weeks.items()
+            ],
+            threshold=threshold,
         )
-        kinds = {day: rules.day_kind(day, holiday=day in holidays) for day in days if day >= first}
-        return PayrollVariables(
-            close=close,
-            person_id=person_id,
-            normal_hours=split.normal,
-            complementary_hours=split.complementary,
-            overtime_hours=split.overtime,
-            sunday_hours=sum(
-                (days[d] for d, k in kinds.items() if k == rules.DayKind.SUNDAY), Decimal(0)
-            ),
-            holiday_hours=sum(
-                (days[d] for d, k in kinds.items() if k == rules.DayKind.HOLIDAY), Decimal(0)
-            ),
-            absence_days=rules.absence_days(
-                absences.get(person_id, []), first=first, last=last, holidays=holidays
-            ),
-            travel_minutes=travel.get(person_id, 0),
+        travel, sunday, holiday = month.extras.get(person_id, (0, 0, 0))
+        absent = absences.get(person_id)
+        return (
+            close.pk,
+            person_id,
+            rules.hundredths(normal),
+            rules.hundredths(complementary),
+            rules.hundredths(overtime),
+            rules.hundredths(sunday),
+            rules.hundredths(holiday),
+            rules.absence_days(absent, first=first, last=last, holidays=month.holidays)
+            if absent
+            else Decimal(0),
+            travel,
         )
 
-    people = sorted(set(hours) | set(absences))
+    payroll = [variables(person_id) for person_id in sorted(set(weeks) | set(absences))]
     with transaction.atomic():
         close.payroll.all().delete()
-    chunks = _chunks(people)
-    for n, chunk in enumerate(chunks, start=1):
-        with transaction.atomic():
-            PayrollVariables.objects.bulk_create(
-                [variables(p) for p in chunk], batch_size=BATCH_SIZE
-            )
-        _set_progress(
-            close, 40 + 40 * n // len(chunks), f"Variables de paie : {n}/{len(chunks)}", progress
-        )
+        _insert_rows(PayrollVariables, PAYROLL_FIELDS, payroll)
+    _set_progress(close, 80, "Variables de paie calculées", progress)
 
 
-def _build_asp_follow_ups(close: MonthlyClose, progress: Progress | None) -> None:
+def _build_asp_follow_ups(month: MonthHours, progress: Progress | None) -> None:
     """Phase (d): per insertion contract running in the month, the ASP monthly follow-up."""
-    first, last = rules.month_bounds(close.year, close.month)
-    contracts = list(
-        Contract.objects.filter(entity_id=close.entity_id, post_type=PostType.INSERTION)
-        .running_between(first, last)
-        .order_by("person_id", "start", "pk")
-    )
-    by_person: dict[int, list[Contract]] = defaultdict(list)
-    for contract in contracts:
-        by_person[contract.person_id].append(contract)
-    cents = _hundredths(F("hours"))
-    invoiced = models.Case(
-        models.When(
-            Q(service_id__isnull=False) | Q(intervention__order__service_id__isnull=False),
-            then=cents,
-        ),
-        default=Value(0),
-        output_field=models.BigIntegerField(),
-    )
-    totals: dict[int, dict[str, Any]] = {}
-    for person_id, day, order_id, worked, billed in (
-        _month_entries(close, EntryStatus.LOCKED)
-        .filter(person_id__in=list(by_person))
-        .values("person_id", "day", "intervention__order_id")
-        .annotate(worked=Sum(cents), billed=Sum(invoiced))
-        .values_list("person_id", "day", "intervention__order_id", "worked", "billed")
-    ):
+    close = month.close
+    contracts: dict[int, list[_Contract]] = defaultdict(list)
+    for held in month.contracts:
+        if held.insertion:
+            contracts[held.person_id].append(held)
+    totals: dict[int, list[int]] = {}  # contract → [worked, invoiced]
+    orders: dict[int, set[int]] = {}
+    for person_id, person_worked in month.worked.items():
+        (only,) = contracts[person_id]  # for the whole month
+        totals[only.pk] = person_worked
+        orders[only.pk] = month.orders[person_id]
+    for person_id, rows in month.days.items():
+        person_contracts = contracts[person_id]
         # The insertion contract in force that day; the one started last if two overlap.
-        contract_of_day = next(
-            (c for c in reversed(by_person[person_id]) if c.is_active_on(day)), None
-        )
-        if contract_of_day is None:
-            continue
-        row = totals.setdefault(contract_of_day.pk, {"worked": 0, "invoiced": 0, "orders": set()})
-        row["worked"] += worked
-        row["invoiced"] += billed
-        if order_id is not None:
-            row["orders"].add(order_id)
+        in_force: dict[date, _Contract | None] = {}
+        for day, order_id, hours, invoiced in rows:
+            if day in in_force:
+                contract = in_force[day]
+            else:
+                contract = in_force[day] = next(
+                    (c for c in reversed(person_contracts) if c.is_active_on(day)), None
+                )
+            if contract is None:
+                continue
+            row = totals.setdefault(contract.pk, [0, 0])
+            row[0] += hours
+            row[1] += invoiced
+            if order_id is not None:
+                orders.setdefault(contract.pk, set()).add(order_id)
 
-    def follow_up(contract: Contract) -> AspMonthlyFollowUp:
-        row = totals.get(contract.pk, {"worked": 0, "invoiced": 0, "orders": set()})
-        worked = rules.hundredths(row["worked"])
-        return AspMonthlyFollowUp(
-            close=close,
-            person_id=contract.person_id,
-            contract=contract,
-            hours_worked=worked,
-            hours_invoiced=rules.hundredths(row["invoiced"]),
-            missions=len(row["orders"]),
-            gross_pay=to_cents(worked * contract.hourly_rate),
-            etp_share=rules.etp_share(worked),
+    def follow_up(contract: _Contract) -> tuple[Any, ...]:
+        worked_hundredths, invoiced = totals.get(contract.pk, (0, 0))
+        worked = rules.hundredths(worked_hundredths)
+        return (
+            close.pk,
+            contract.person_id,
+            contract.pk,
+            worked,
+            rules.hundredths(invoiced),
+            len(orders.get(contract.pk, ())),
+            to_cents(worked * contract.hourly_rate),
+            rules.etp_share(worked),
         )
 
+    follow_ups = [
+        follow_up(contract) for person_id in sorted(contracts) for contract in contracts[person_id]
+    ]
     with transaction.atomic():
         close.asp_follow_ups.all().delete()
-    chunks = _chunks(contracts)
-    for n, chunk in enumerate(chunks, start=1):
-        with transaction.atomic():
-            AspMonthlyFollowUp.objects.bulk_create(
-                [follow_up(c) for c in chunk], batch_size=BATCH_SIZE
-            )
-        _set_progress(
-            close, 80 + 15 * n // len(chunks), f"Suivi mensuel ASP : {n}/{len(chunks)}", progress
-        )
+        _insert_rows(AspMonthlyFollowUp, ASP_FIELDS, follow_ups)
+    _set_progress(close, 95, "Suivi mensuel ASP établi", progress)
 
 
 @transaction.atomic
 def reopen_close(close: MonthlyClose, *, reason: str, by: User | None) -> int:
-    """Reopen a closed (or failed) month: its hours back to validated, its drafts, payroll
-    variables and ASP follow-ups deleted. Returns how many entries were unlocked."""
+    """Reopen a closed (or failed) month: its hours can be changed again, its drafts, payroll
+    variables and ASP follow-ups are deleted. Returns how many entries were unlocked."""
     close = MonthlyClose.objects.select_for_update().get(pk=close.pk)
     if close.status not in REOPENABLE:
         raise ValidationError(
             "Seule une clôture terminée ou en échec peut être rouverte "
             f"(état : {close.get_status_display().lower()})."
         )
-    unlocked = _month_entries(close, EntryStatus.LOCKED).update(status=EntryStatus.VALIDATED)
+    unlocked = _month_entries(close, EntryStatus.VALIDATED).count()
     close.invoice_drafts.all().delete()
     close.payroll.all().delete()
     close.asp_follow_ups.all().delete()

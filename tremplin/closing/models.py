@@ -5,7 +5,7 @@ variables and the ASP monthly follow-up per insertion worker.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 
 
 class CloseStatus(models.TextChoices):
@@ -13,6 +13,37 @@ class CloseStatus(models.TextChoices):
     CLOSED = "closed", "Clôturé"
     FAILED = "failed", "Échec"
     REOPENED = "reopened", "Rouvert"
+
+
+# A close being run or done freezes its month: no hours of the entity for that month may be
+# added, changed, validated, imported or deleted until the month is reopened (or the run fails).
+FREEZING_STATUSES = (CloseStatus.RUNNING, CloseStatus.CLOSED)
+
+
+class MonthlyCloseQuerySet(models.QuerySet["MonthlyClose"]):
+    def freezing(self) -> MonthlyCloseQuerySet:
+        """Closes whose month's hours can no longer change: closed, or being closed."""
+        return self.filter(status__in=FREEZING_STATUSES)
+
+    def hold_month(self, entity_id: int, year: int, month: int, *, exclusive: bool) -> None:
+        """Hold the month of an entity until the end of the current transaction.
+
+        Whoever writes hours holds their month shared, before checking that it is not frozen;
+        ``start_close`` holds it exclusively while it marks the close as running. A close
+        therefore starts once every write that checked the month before it has committed, and
+        every later write finds the month frozen: the run reads all the month's hours, and
+        nothing changes them after it. PostgreSQL: a transaction-level advisory lock keyed by
+        (entity, year × 100 + month). SQLite runs one writing transaction at a time (immediate
+        transactions), which gives the same guarantee.
+        """
+        connection = connections[self.db]
+        if connection.vendor != "postgresql":
+            return
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {function}(%s::integer, %s::integer)", [entity_id, year * 100 + month]
+            )
 
 
 class MonthlyClose(models.Model):
@@ -34,6 +65,8 @@ class MonthlyClose(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+
+    objects = MonthlyCloseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "clôture mensuelle"
@@ -90,7 +123,10 @@ class InvoiceDraftLine(models.Model):
 class PayrollVariables(models.Model):
     """One worker's pay variables for the month (exported as CSV to the payroll software)."""
 
-    close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="payroll")
+    # Indexed by ``payroll_one_per_person`` (close first): no index of its own to maintain.
+    close = models.ForeignKey(
+        MonthlyClose, on_delete=models.CASCADE, related_name="payroll", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     normal_hours = models.DecimalField(max_digits=7, decimal_places=2)
     complementary_hours = models.DecimalField(
@@ -116,7 +152,10 @@ class PayrollVariables(models.Model):
 class AspMonthlyFollowUp(models.Model):
     """The ASP monthly individual follow-up of an insertion worker (domain.md §4.3)."""
 
-    close = models.ForeignKey(MonthlyClose, on_delete=models.CASCADE, related_name="asp_follow_ups")
+    # Indexed by ``asp_one_per_contract`` (close first): no index of its own to maintain.
+    close = models.ForeignKey(
+        MonthlyClose, on_delete=models.CASCADE, related_name="asp_follow_ups", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="+")
     hours_worked = models.DecimalField(max_digits=7, decimal_places=2)

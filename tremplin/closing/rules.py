@@ -26,6 +26,7 @@ REOPEN_ROLES = frozenset({Role.ACCOUNTANT})
 # (heures supplémentaires). Art. L3123-1: part time is below it; L3123-28: hours a part-timer
 # works beyond the contractual duration are heures complémentaires, and may not reach 35 h.
 LEGAL_WEEKLY_HOURS = Decimal(35)
+LEGAL_WEEKLY_HUNDREDTHS = int(LEGAL_WEEKLY_HOURS * 100)
 # 35 h × 52 / 12: the monthly hours of a full-time post, the ASP's ETP reference (domain §4.3).
 FULL_TIME_MONTHLY_HOURS = Decimal("151.67")
 
@@ -74,6 +75,16 @@ class HoursSplit:
         return self.normal + self.complementary + self.overtime
 
 
+def weekly_threshold(contractual_weekly: Decimal | None) -> Decimal:
+    """Weekly hours up to which worked hours are normal hours: the contractual weekly hours of a
+    part-time contract (below 35 h, Code du travail L3123-1), else 35 h (L3121-27). A contract
+    without weekly hours (a CDDU paid by the mission, a guaranteed monthly volume) is treated
+    as full time."""
+    if contractual_weekly is not None and 0 < contractual_weekly < LEGAL_WEEKLY_HOURS:
+        return contractual_weekly
+    return LEGAL_WEEKLY_HOURS
+
+
 def split_hours(
     hours_by_day: Mapping[date, Decimal],
     *,
@@ -82,37 +93,54 @@ def split_hours(
     last: date,
 ) -> HoursSplit:
     """Split the hours worked from ``first`` to ``last`` into normal, complementary and overtime
-    hours, week by week (ISO weeks, Monday to Sunday).
+    hours, week by week (ISO weeks, Monday to Sunday): ``split_weeks`` on the weekly totals of
+    hours of at most two decimals (the precision of every hours column).
 
-    Within a week, hours are taken in the order of the days: those up to the contractual weekly
-    hours are normal; for a part-time contract (below 35 h, Code du travail L3123-1), those from
-    the contractual hours up to 35 h are heures complémentaires (L3123-28); every hour beyond
-    35 h is overtime (L3121-28). A contract without weekly hours (a CDDU paid by the mission, a
-    guaranteed monthly volume) is treated as full time. ``hours_by_day`` may hold days before
-    ``first`` in the same ISO week: they count towards the week's thresholds but were paid with
-    the previous month, so a week across two months is split the same way whichever month is
-    closed first.
+    ``hours_by_day`` may hold days before ``first`` in the same ISO week: they count towards
+    the week's thresholds but were paid with the previous month, so a week across two months is
+    split the same way whichever month is closed first. Days after ``last`` are ignored.
     """
-    threshold = LEGAL_WEEKLY_HOURS
-    if contractual_weekly is not None and 0 < contractual_weekly < LEGAL_WEEKLY_HOURS:
-        threshold = contractual_weekly
-    normal = complementary = overtime = Decimal(0)
-    running: dict[date, Decimal] = {}  # Monday of the week → hours so far
-    for day in sorted(hours_by_day):
-        if day > last:
-            break
-        monday = day - timedelta(days=day.weekday())
-        before = running.get(monday, Decimal(0))
-        after = before + hours_by_day[day]
-        running[monday] = after
-        if day < first:
-            continue
-        in_normal = max(Decimal(0), min(after, threshold) - before)
-        in_overtime = max(Decimal(0), after - max(before, LEGAL_WEEKLY_HOURS))
+    weeks: dict[int, list[int]] = {}  # week → [hundredths before the month, in the month]
+    for day, hours in hours_by_day.items():
+        if day <= last:
+            totals = weeks.setdefault(iso_week_index(day), [0, 0])
+            totals[0 if day < first else 1] += to_hundredths(hours)
+    normal, complementary, overtime = split_weeks(
+        [(before, worked) for before, worked in weeks.values()],
+        threshold=to_hundredths(weekly_threshold(contractual_weekly)),
+    )
+    return HoursSplit(hundredths(normal), hundredths(complementary), hundredths(overtime))
+
+
+def iso_week_index(day: date) -> int:
+    """The ISO week (Monday to Sunday) of a day, as a count of weeks: 01/01/0001 is a Monday."""
+    return (day.toordinal() - 1) // 7
+
+
+def split_weeks(weeks: Iterable[tuple[int, int]], *, threshold: int) -> tuple[int, int, int]:
+    """Normal, complementary and overtime hundredths of the hours of a month, given for each of
+    its ISO weeks the hundredths worked that week before the month (its first days may belong
+    to the previous month) and those worked in the month; ``threshold`` is
+    ``weekly_threshold`` in hundredths.
+
+    Within a week, hours are taken in the order of the days: those up to the threshold are
+    normal; for a part-time contract, those from the threshold up to 35 h are heures
+    complémentaires (L3123-28); every hour beyond 35 h is overtime (L3121-28). Taken in that
+    order, the month's hours of a week run from what was worked before them to the week's
+    total, so the split of a week depends on these two figures only, not on how the hours
+    spread over its days (table in ``docs/algorithms/monthly-close.md``). Integers keep the
+    arithmetic exact and cheap: the close splits thousands of workers' months.
+    """
+    legal = LEGAL_WEEKLY_HUNDREDTHS
+    normal = complementary = overtime = 0
+    for before, worked in weeks:
+        after = before + worked
+        in_normal = max(0, min(after, threshold) - min(before, threshold))
+        in_overtime = max(0, max(after, legal) - max(before, legal))
         normal += in_normal
         overtime += in_overtime
-        complementary += hours_by_day[day] - in_normal - in_overtime
-    return HoursSplit(normal, complementary, overtime)
+        complementary += worked - in_normal - in_overtime
+    return normal, complementary, overtime
 
 
 def absence_days(
@@ -159,3 +187,12 @@ def parse_month(text: str) -> tuple[int, int]:
 def hundredths(value: int) -> Decimal:
     """An integer count of hundredths (as summed exactly by the database) as a Decimal."""
     return Decimal(value).scaleb(-2)
+
+
+def to_hundredths(value: Decimal) -> int:
+    """Hours of at most two decimals as an integer count of hundredths (``ValueError`` if more
+    decimals: they would be lost)."""
+    scaled = value.scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} : deux décimales au plus.")
+    return int(scaled)

@@ -115,8 +115,12 @@ def close(request: HttpRequest, entity_slug: str, year: int, month: int) -> Http
     counts = TimeEntry.objects.filter(entity=entity, day__gte=first, day__lte=last).aggregate(
         declared=Count("pk", filter=Q(status=EntryStatus.DECLARED)),
         validated=Count("pk", filter=Q(status=EntryStatus.VALIDATED)),
-        locked=Count("pk", filter=Q(status=EntryStatus.LOCKED)),
     )
+    # A closed month locks its (validated) entries: the close locks the month, not the rows.
+    closed = monthly_close is not None and monthly_close.status == CloseStatus.CLOSED
+    counts["locked"] = counts["validated"] if closed else 0
+    if closed:
+        counts["validated"] = 0
     context = {
         "entity": entity,
         "year": year,

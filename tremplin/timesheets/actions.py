@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from tremplin.clients.models import Client
-from tremplin.closing.models import CloseStatus, MonthlyClose
+from tremplin.closing.models import MonthlyClose
 from tremplin.contracts.models import Contract
 from tremplin.core import audit
 from tremplin.orders.models import Intervention, Service
@@ -47,24 +47,31 @@ if TYPE_CHECKING:
 # --- Entries ---------------------------------------------------------------------------------
 
 
-def _is_closed(entity: Entity, day: date) -> bool:
-    try:
-        _refuse_closed_month(entity, day)
-    except ValidationError:
-        return True
-    return False
-
-
 def _refuse_closed_month(entity: Entity, day: date) -> None:
-    """Hours of a month that is closed (or being closed) can no longer be added or moved in."""
-    closing = MonthlyClose.objects.filter(
-        entity=entity,
-        year=day.year,
-        month=day.month,
-        status__in=[CloseStatus.CLOSED, CloseStatus.RUNNING],
-    )
+    """Hours of a month that is closed (or being closed) can no longer be added, changed or
+    moved in. Holds the month until the end of the caller's transaction, so that a close
+    cannot start between this check and the write (``MonthlyClose.objects.hold_month``)."""
+    MonthlyClose.objects.hold_month(entity.pk, day.year, day.month, exclusive=False)
+    closing = MonthlyClose.objects.freezing().filter(entity=entity, year=day.year, month=day.month)
     if closing.exists():
         raise ValidationError(rules.locked_message(day))
+
+
+def _frozen_months(entity_id: int, months: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of ``months`` of an entity are closed or being closed, each held until the end of
+    the caller's transaction (as ``_refuse_closed_month``)."""
+    if not months:
+        return set()
+    for year, month in sorted(months):
+        MonthlyClose.objects.hold_month(entity_id, year, month, exclusive=False)
+    return (
+        set(
+            MonthlyClose.objects.freezing()
+            .filter(entity_id=entity_id, year__in={y for y, _ in months})
+            .values_list("year", "month")
+        )
+        & months
+    )
 
 
 @transaction.atomic
@@ -209,12 +216,17 @@ def validate_entries(entries: list[TimeEntry], *, by: User) -> int:
     """Validate the DECLARED entries among ``entries``; returns how many were validated."""
     ids = [e.pk for e in entries]
     now = timezone.now()
+    declared = list(
+        TimeEntry.objects.select_for_update().filter(pk__in=ids, status=EntryStatus.DECLARED)
+    )
+    frozen: set[tuple[int, int, int]] = set()
+    for entity_id in sorted({entry.entity_id for entry in declared}):
+        months = {(e.day.year, e.day.month) for e in declared if e.entity_id == entity_id}
+        frozen |= {(entity_id, y, m) for y, m in _frozen_months(entity_id, months)}
     to_validate = [
         entry
-        for entry in TimeEntry.objects.select_for_update()
-        .filter(pk__in=ids, status=EntryStatus.DECLARED)
-        .select_related("entity")
-        if not _is_closed(entry.entity, entry.day)
+        for entry in declared
+        if (entry.entity_id, entry.day.year, entry.day.month) not in frozen
     ]
     for entry in to_validate:
         entry.status = EntryStatus.VALIDATED
@@ -337,9 +349,7 @@ def load_import_context(entity: Entity, *, today: date) -> rules.ImportContext:
             for pk, name in Service.objects.filter(entity=entity).values_list("pk", "name")
         },
         closed_months=frozenset(
-            MonthlyClose.objects.filter(entity=entity, status=CloseStatus.CLOSED).values_list(
-                "year", "month"
-            )
+            MonthlyClose.objects.freezing().filter(entity=entity).values_list("year", "month")
         ),
     )
 
@@ -442,41 +452,49 @@ _COPY_COLUMNS = (
 _COPY_TABLE = "timesheets_import_buffer"
 
 
+@transaction.atomic
 def _store_batch(
     batch: list[rules.ParsedRow], *, entity_id: int, by_id: int | None, write: bool
-) -> tuple[int, int]:
-    """Store the rows not stored yet, in one transaction; returns (inserted, already stored).
+) -> tuple[int, int, list[rules.ParsedRow]]:
+    """Store the rows not stored yet, in one transaction; returns (inserted, already stored,
+    refused). Refused rows are those of a month closed (or being closed) since the file was
+    checked: nothing enters a frozen month.
 
     Rows are unique on ``import_key``: a row already stored (or stored meanwhile by another
     import of the same file) is skipped by the database itself, never duplicated.
     """
+    refused: list[rules.ParsedRow] = []
+    if write:
+        frozen = _frozen_months(entity_id, {(row.day.year, row.day.month) for row in batch})
+        if frozen:
+            refused = [row for row in batch if (row.day.year, row.day.month) in frozen]
+            batch = [row for row in batch if (row.day.year, row.day.month) not in frozen]
     if write and connection.vendor == "postgresql":
-        return _copy_batch(batch, entity_id=entity_id, by_id=by_id)
+        return (*_copy_batch(batch, entity_id=entity_id, by_id=by_id), refused)
     keys = [row.key for row in batch]
-    with transaction.atomic():
-        existing = set(
-            TimeEntry.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
+    existing = set(
+        TimeEntry.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
+    )
+    new = [
+        TimeEntry(
+            entity_id=entity_id,
+            person_id=row.person_id,
+            client_id=row.client_id,
+            service_id=row.service_id,
+            day=row.day,
+            hours=row.hours,
+            travel_minutes=row.travel_minutes,
+            status=EntryStatus.DECLARED,
+            source=EntrySource.IMPORT,
+            import_key=row.key,
+            declared_by_id=by_id,
         )
-        new = [
-            TimeEntry(
-                entity_id=entity_id,
-                person_id=row.person_id,
-                client_id=row.client_id,
-                service_id=row.service_id,
-                day=row.day,
-                hours=row.hours,
-                travel_minutes=row.travel_minutes,
-                status=EntryStatus.DECLARED,
-                source=EntrySource.IMPORT,
-                import_key=row.key,
-                declared_by_id=by_id,
-            )
-            for row in batch
-            if row.key not in existing
-        ]
-        if write and new:
-            TimeEntry.objects.bulk_create(new, batch_size=rules.BATCH_SIZE, ignore_conflicts=True)
-    return len(new), len(batch) - len(new)
+        for row in batch
+        if row.key not in existing
+    ]
+    if write and new:
+        TimeEntry.objects.bulk_create(new, batch_size=rules.BATCH_SIZE, ignore_conflicts=True)
+    return len(new), len(batch) - len(new), refused
 
 
 def _copy_batch(
@@ -552,11 +570,14 @@ def import_hours_file(
     batch: list[rules.ParsedRow] = []
 
     def flush() -> None:
-        inserted, duplicates = _store_batch(
+        inserted, duplicates, refused = _store_batch(
             batch, entity_id=entity.pk, by_id=by.pk if by else None, write=write
         )
         outcome.imported_rows += inserted
         outcome.duplicate_rows += duplicates
+        outcome.error_rows += len(refused)
+        room = rules.STORED_ERRORS_CAP - len(outcome.errors)
+        outcome.errors.extend(rules.frozen_month_error(row).as_dict() for row in refused[:room])
         batch.clear()
         if on_progress is not None:
             on_progress(outcome, rows.fraction)

@@ -7,6 +7,7 @@ from django import forms
 
 from tremplin.clients.models import Client
 from tremplin.clients.rules import ClientKind
+from tremplin.closing.models import MonthlyClose
 from tremplin.core.forms import DateInput, StyledFormMixin
 from tremplin.orders.models import Service
 from tremplin.organisations.models import Entity
@@ -66,6 +67,7 @@ class EntryForm(StyledFormMixin, forms.ModelForm[TimeEntry]):
 
     def __init__(self, *args: Any, entity: Entity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.entity = entity
         self.fields["person"].queryset = worker_choices(entity)  # type: ignore[attr-defined]
         self.fields["client"].queryset = Client.objects.filter(entity=entity)  # type: ignore[attr-defined]
         self.fields["service"].queryset = Service.objects.filter(entity=entity)  # type: ignore[attr-defined]
@@ -86,8 +88,18 @@ class EntryForm(StyledFormMixin, forms.ModelForm[TimeEntry]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if self.instance.pk and EntryStatus(self.instance.status) is EntryStatus.LOCKED:
+        if self.instance.pk and (
+            EntryStatus(self.instance.status) is EntryStatus.LOCKED
+            or self.instance.in_frozen_month()
+        ):
             raise forms.ValidationError(rules.locked_message(self.instance.day))
+        day = cleaned.get("day")
+        if day is not None and (
+            MonthlyClose.objects.freezing()
+            .filter(entity=self.entity, year=day.year, month=day.month)
+            .exists()
+        ):
+            self.add_error("day", rules.locked_message(day))
         return cleaned
 
 

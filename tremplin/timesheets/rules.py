@@ -30,7 +30,8 @@ MAX_TRAVEL_MINUTES = 600
 # How far back a worker may declare hours from the phone: the last 14 days and today.
 WORKER_DECLARATION_DAYS = 14
 
-# Allowed transitions. LOCKED is set by the monthly close only and is final.
+# Allowed transitions. LOCKED is the state of every entry of a closed month: the close locks
+# the month (``closing.MonthlyClose``), not the rows, and only reopening the month unlocks it.
 TRANSITIONS: dict[EntryStatus, frozenset[EntryStatus]] = {
     EntryStatus.DECLARED: frozenset({EntryStatus.VALIDATED, EntryStatus.LOCKED}),
     EntryStatus.VALIDATED: frozenset({EntryStatus.DECLARED, EntryStatus.LOCKED}),
@@ -70,7 +71,7 @@ def can_be_validated(status: EntryStatus) -> bool:
 
 
 def can_be_changed(status: EntryStatus) -> bool:
-    """Hours may be corrected until the month is closed."""
+    """Hours may be corrected until the month is closed (its entries are then LOCKED)."""
     return status is not EntryStatus.LOCKED
 
 
@@ -184,7 +185,7 @@ class ImportContext:
 
     ``workers``: matricule → the periods ``(start, end or None)`` of the person's contracts in
     the entity; ``clients``: client number → pk; ``services``: lowered name → pk;
-    ``closed_months``: ``(year, month)`` already closed.
+    ``closed_months``: ``(year, month)`` closed or being closed.
     """
 
     entity_id: int
@@ -193,6 +194,16 @@ class ImportContext:
     clients: Mapping[str, int]
     services: Mapping[str, int]
     closed_months: frozenset[tuple[int, int]] = frozenset()
+
+
+def closed_month_reason(day: date) -> str:
+    return f"le mois de {month_label(day.year, day.month)} est clôturé"
+
+
+def frozen_month_error(row: ParsedRow) -> RowError:
+    """The error of a row found good, whose month was closed (or began to be closed) before
+    the row could be stored."""
+    return RowError(row.line, "date", f"{row.day:%d/%m/%Y}", closed_month_reason(row.day))
 
 
 def header_problem(header: list[str]) -> str | None:
@@ -295,7 +306,7 @@ class RowChecker:
         elif day > ctx.today:
             error("date", "la date est dans le futur : on ne déclare que des heures faites")
         elif (day.year, day.month) in ctx.closed_months:
-            error("date", f"le mois de {month_label(day.year, day.month)} est clôturé")
+            error("date", closed_month_reason(day))
 
         matricule = _number(values.get("matricule", ""))
         periods = ctx.workers.get(matricule)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tremplin.accounts.rules import STAFF_ROLES, Role
+from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.contracts.models import Contract
 from tremplin.contracts.rules import ContractKind
 from tremplin.core import audit
@@ -38,6 +39,7 @@ from tremplin.timesheets.models import (
     ImportStatus,
     TimeEntry,
     TimesheetImport,
+    month_close,
 )
 
 ENTRIES_PER_PAGE = 200
@@ -88,9 +90,15 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("person", "client", "service")
         .order_by("day", "person__birth_name", "pk")
     )
+    # Entries of a closed month are all « Clôturée »: the close locks the month, not the rows.
+    month_closed = MonthlyClose.objects.filter(
+        entity=entity, year=year, month=month, status=CloseStatus.CLOSED
+    ).exists()
     status = request.GET.get("etat", "")
-    if status in EntryStatus.values:
-        entries = entries.filter(status=status)
+    if status == EntryStatus.LOCKED:
+        entries = entries if month_closed else entries.none()
+    elif status in EntryStatus.values:
+        entries = entries.none() if month_closed else entries.filter(status=status)
     client_id = request.GET.get("client", "")
     if client_id.isdigit():
         entries = entries.filter(client_id=int(client_id))
@@ -107,6 +115,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "month": _month_nav(year, month),
             "page": page,
             "total_hours": totals["hours"] or Decimal(0),
+            "month_closed": month_closed,
             "statuses": EntryStatus.choices,
             "status": status,
             "clients": entity.clients.order_by("name"),
@@ -173,7 +182,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, TimeEntry.objects.select_related("entity", "person", "client"), pk=pk
     )
     require_roles(request, entry.entity, *rules.TIMESHEET_STAFF_ROLES)
-    locked = not rules.can_be_changed(EntryStatus(entry.status))
+    locked = not rules.can_be_changed(EntryStatus(entry.status)) or entry.in_frozen_month()
     form = EntryForm(request.POST or None, instance=entry, entity=entry.entity)
     if request.method == "POST" and not locked and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in actions.CORRECTABLE_FIELDS}
@@ -226,7 +235,9 @@ def _worker_cards(person: Person, day: date) -> list[dict[str, Any]]:
     )
     entries = {
         e.intervention_id: e
-        for e in TimeEntry.objects.filter(person=person, intervention__in=interventions)
+        for e in TimeEntry.objects.filter(person=person, intervention__in=interventions).annotate(
+            closed=month_close(CloseStatus.CLOSED)
+        )
     }
     return [_card(i, entries.get(i.pk)) for i in interventions]
 
@@ -234,6 +245,8 @@ def _worker_cards(person: Person, day: date) -> list[dict[str, Any]]:
 def _card(
     intervention: Intervention, entry: TimeEntry | None, form: DeclareForm | None = None
 ) -> dict[str, Any]:
+    """One intervention of the worker's page; ``entry.closed``, when annotated, tells that its
+    month is closed (« Clôturée »)."""
     if form is None:
         form = DeclareForm(
             initial={
@@ -247,6 +260,7 @@ def _card(
         "entry": entry,
         "form": form,
         "editable": entry is None or EntryStatus(entry.status) is EntryStatus.DECLARED,
+        "locked": entry is not None and getattr(entry, "closed", False),
     }
 
 
@@ -273,7 +287,11 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
         worker=person,
     )
     _worker_person(request)
-    entry = TimeEntry.objects.filter(intervention=intervention, person=person).first()
+    entry: TimeEntry | None = (
+        TimeEntry.objects.filter(intervention=intervention, person=person)
+        .annotate(closed=month_close(CloseStatus.CLOSED))
+        .first()
+    )
     form: DeclareForm | None = DeclareForm(request.POST or None, prefix=f"i{intervention.pk}")
     saved = False
     if request.method == "POST" and form is not None and form.is_valid():

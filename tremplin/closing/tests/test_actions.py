@@ -183,11 +183,10 @@ def test_close_builds_drafts_payroll_and_asp(month: dict[str, Any]) -> None:
             D("0.258"),
         ),
     ]
-    assert (
-        not TimeEntry.objects.filter(entity=month["entity"], day__month=10)
-        .exclude(status=EntryStatus.LOCKED)
-        .exists()
-    )
+    # The month is locked, not its rows: every October entry is locked by the closed month.
+    october = TimeEntry.objects.filter(entity=month["entity"], day__month=10)
+    assert october.locked().count() == october.count() == 8
+    assert not TimeEntry.objects.filter(day=date(2026, 11, 1)).locked().exists()
     assert TimeEntry.objects.get(day=date(2026, 11, 1)).status == EntryStatus.VALIDATED
     assert list(
         AuditEntry.objects.filter(object_id=str(close.pk))
@@ -216,7 +215,7 @@ def test_declared_entries_block_the_close_and_change_nothing(month: dict[str, An
     assert close.status == CloseStatus.FAILED
     assert "2 relevés d'heures sont encore à valider" in close.error
     assert str(month["other"]) in close.error
-    assert not TimeEntry.objects.filter(status=EntryStatus.LOCKED).exists()
+    assert not TimeEntry.objects.locked().exists()
     assert snapshot(close) == [[], [], []]
     # Once the hours are validated, the failed close runs again.
     TimeEntry.objects.filter(status=EntryStatus.DECLARED).update(status=EntryStatus.VALIDATED)
@@ -255,7 +254,7 @@ def test_reopen_unlocks_and_deletes_results(month: dict[str, Any]) -> None:
     assert unlocked == 8
     assert close.status == CloseStatus.REOPENED
     assert snapshot(close) == [[], [], []]
-    assert not TimeEntry.objects.filter(status=EntryStatus.LOCKED).exists()
+    assert not TimeEntry.objects.locked().exists()
     entry = AuditEntry.objects.filter(object_id=str(close.pk), action="closing.reopened").get()
     assert entry.data["reason"] == "Erreur de saisie chez Client 1"
     with pytest.raises(ValidationError):

@@ -168,8 +168,7 @@ def test_from_the_order_to_the_payroll_and_asp_files(page: Page, live_server: An
     label = f"{MONTHS[worked.month - 1]} {worked.year}"
     main.get_by_role("button", name=f"Lancer la clôture de {label}").click()
     expect(main.get_by_role("link", name="Télécharger les variables de paie (CSV)")).to_be_visible()
-    entry.refresh_from_db()
-    assert entry.status == EntryStatus.LOCKED
+    assert TimeEntry.objects.locked().filter(pk=entry.pk).exists()
 
     payroll = downloaded_text(page, "Télécharger les variables de paie (CSV)")
     lines = payroll.strip().splitlines()

@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tremplin.closing import rules
 from tremplin.closing.rules import DayKind, HoursSplit
@@ -98,6 +100,50 @@ def test_week_across_months_counts_earlier_days_once(
     split = rules.split_hours(days, contractual_weekly=D(35), first=OCT_FIRST, last=OCT_LAST)
     assert split == expected
     assert split.total == D(32)  # only October's hours are paid in October
+
+
+def day_by_day(
+    hundredths_by_day: dict[date, int], threshold: int, first: date, last: date
+) -> tuple[int, int, int]:
+    """The split as the law words it: each week's hours taken in the order of its days."""
+    normal = complementary = overtime = 0
+    so_far: dict[date, int] = {}  # Monday → hundredths of the week so far
+    for day in sorted(d for d in hundredths_by_day if d <= last):
+        monday = day - timedelta(days=day.weekday())
+        before = so_far.get(monday, 0)
+        after = so_far[monday] = before + hundredths_by_day[day]
+        if day >= first:
+            in_normal = max(0, min(after, threshold) - before)
+            in_overtime = max(0, after - max(before, 3500))
+            normal += in_normal
+            overtime += in_overtime
+            complementary += after - before - in_normal - in_overtime
+    return normal, complementary, overtime
+
+
+@given(
+    worked=st.dictionaries(
+        st.dates(min_value=date(2026, 9, 21), max_value=date(2026, 11, 8)),
+        st.integers(min_value=1, max_value=2400),
+        max_size=40,
+    ),
+    weekly=st.sampled_from([None, D(10), D(20), D("24.5"), D(26), D(35), D(39)]),
+)
+def test_split_by_week_totals_is_the_split_day_by_day(
+    worked: dict[date, int], weekly: Decimal | None
+) -> None:
+    # Weeks across both ends of October, days before and after it, any spread of the hours.
+    threshold = rules.to_hundredths(rules.weekly_threshold(weekly))
+    split = rules.split_hours(
+        {day: rules.hundredths(h) for day, h in worked.items()},
+        contractual_weekly=weekly,
+        first=OCT_FIRST,
+        last=OCT_LAST,
+    )
+    normal, complementary, overtime = day_by_day(worked, threshold, OCT_FIRST, OCT_LAST)
+    assert split == HoursSplit(
+        rules.hundredths(normal), rules.hundredths(complementary), rules.hundredths(overtime)
+    )
 
 
 @pytest.mark.parametrize(

@@ -168,12 +168,13 @@ def test_exports_of_an_unclosed_month_are_404(client: Any) -> None:
 def test_reopen_with_a_reason(client: Any, closed: dict[str, Any]) -> None:
     client.force_login(user_with_role(Role.ACCOUNTANT, closed["entity"]))
     assert client.post(url("reopen", closed["entity"]), {"reason": ""}).status_code == 200
-    assert TimeEntry.objects.get().status == EntryStatus.LOCKED
+    assert TimeEntry.objects.locked().count() == 1
     response = client.post(url("reopen", closed["entity"]), {"reason": "Heures oubliées du 6/10"})
     assert response.status_code == 302
     closed["close"].refresh_from_db()
     assert closed["close"].status == CloseStatus.REOPENED
     assert TimeEntry.objects.get().status == EntryStatus.VALIDATED
+    assert not TimeEntry.objects.locked().exists()
 
 
 def test_unknown_month_is_404(client: Any, closed: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from tremplin.clients.tests.factories import ClientFactory
+from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.orders.models import Intervention, Order, OrderKind
 from tremplin.orders.tests.factories import ServiceFactory
 from tremplin.organisations.tests.factories import EntityFactory
@@ -47,9 +48,20 @@ class InterventionFactory(factory.django.DjangoModelFactory[Intervention]):
     planned_hours = Decimal(3)
 
 
+def _close_month(entry: TimeEntry, create: bool, extracted: object, **kwargs: object) -> None:
+    if create:
+        MonthlyClose.objects.update_or_create(
+            entity=entry.entity,
+            year=entry.day.year,
+            month=entry.day.month,
+            defaults={"status": CloseStatus.CLOSED},
+        )
+
+
 class TimeEntryFactory(factory.django.DjangoModelFactory[TimeEntry]):
     class Meta:
         model = TimeEntry
+        skip_postgeneration_save = True
 
     entity = factory.SubFactory(EntityFactory)
     person = factory.SubFactory(PersonFactory, entity=factory.SelfAttribute("..entity"))
@@ -61,7 +73,10 @@ class TimeEntryFactory(factory.django.DjangoModelFactory[TimeEntry]):
 
     class Params:
         validated = factory.Trait(status=EntryStatus.VALIDATED)
-        locked = factory.Trait(status=EntryStatus.LOCKED)
+        # A validated entry of a closed month: the close locks the month, not the row.
+        locked = factory.Trait(
+            status=EntryStatus.VALIDATED, month_closed=factory.PostGeneration(_close_month)
+        )
 
 
 TOKEN = "jeton-de-test-" + "x" * 30

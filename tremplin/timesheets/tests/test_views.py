@@ -178,7 +178,7 @@ def test_staff_validate_the_checked_declared_entries(client: Any, planner: Any) 
     user, entity = planner
     declared = TimeEntryFactory(entity=entity)
     other = TimeEntryFactory(entity=entity)
-    locked = TimeEntryFactory(entity=entity, locked=True)
+    locked = TimeEntryFactory(entity=entity, locked=True, day=date(2026, 10, 6))
     client.force_login(user)
     page = client.get(reverse("timesheets:index"), {"mois": "2026-11", "etat": "declared"})
     assert f'value="{declared.pk}"' in page.content.decode()
@@ -187,7 +187,8 @@ def test_staff_validate_the_checked_declared_entries(client: Any, planner: Any) 
     assert (declared.status, declared.validated_by) == (EntryStatus.VALIDATED, user)
     other.refresh_from_db()
     locked.refresh_from_db()
-    assert (other.status, locked.status) == (EntryStatus.DECLARED, EntryStatus.LOCKED)
+    assert (other.status, locked.validated_by) == (EntryStatus.DECLARED, None)
+    assert list(TimeEntry.objects.locked()) == [locked]
 
 
 def test_correcting_a_validated_entry_is_audited_and_resets_it(client: Any, planner: Any) -> None:
