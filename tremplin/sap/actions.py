@@ -62,7 +62,7 @@ from tremplin.sap.urssaf import (
     UrssafGateway,
     UrssafUnavailable,
 )
-from tremplin.timesheets.models import EntryStatus, TimeEntry
+from tremplin.timesheets.models import TimeEntry
 
 if TYPE_CHECKING:
     from tremplin.accounts.models import User
@@ -141,8 +141,8 @@ def _entries(invoice: Invoice, service_ids: set[int]) -> list[dict[str, Any]]:
             client_id=invoice.client_id,
             day__gte=invoice.period_start,
             day__lte=invoice.period_end,
-            status=EntryStatus.LOCKED,
         )
+        .locked()
         .annotate(billed=Coalesce("service_id", "intervention__order__service_id"))
         .filter(billed__in=service_ids)
         .values("person_id", "day", "hours", "billed")

@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
+from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.closing.tests.factories import TimeEntryFactory
 from tremplin.core.models import AuditEntry
 from tremplin.invoicing.models import PaymentMethod
 from tremplin.invoicing.tests.factories import InvoicingEntityFactory
 from tremplin.orders.tests.factories import ServiceFactory
+from tremplin.organisations.models import Entity
 from tremplin.people.tests.factories import PersonFactory
 from tremplin.sap import actions
 from tremplin.sap.models import CertificateStatus, RunStatus, TaxCertificate
@@ -156,6 +158,13 @@ def test_regenerating_is_idempotent_then_replaces_then_versions_once_sent() -> N
     assert (created.status, created.total_paid) == (CertificateStatus.SENT, D("550"))
 
 
+def close_month_of(entity: Entity, day: date) -> None:
+    """The month's hours become locked: its close is done."""
+    MonthlyClose.objects.create(
+        entity=entity, year=day.year, month=day.month, status=CloseStatus.CLOSED
+    )
+
+
 def test_recap_of_interventions_from_the_locked_hours() -> None:
     entity = sap_entity()
     household = HouseholdFactory(entity=entity)
@@ -169,8 +178,9 @@ def test_recap_of_interventions_from_the_locked_hours() -> None:
             service=service,
             day=day,
             hours=D(hours),
-            status=EntryStatus.LOCKED,
+            status=EntryStatus.VALIDATED,
         )
+    close_month_of(entity, date(2025, 3, 1))
     invoice = sap_invoice(household, service=service)
     pay(invoice, on=date(2025, 4, 10))
     other = sap_invoice(
@@ -207,8 +217,9 @@ def test_petit_bricolage_beyond_two_hours_is_excluded(monkeypatch: Any) -> None:
             service=service,
             day=day,
             hours=D(hours),
-            status=EntryStatus.LOCKED,
+            status=EntryStatus.VALIDATED,
         )
+    close_month_of(entity, date(2025, 3, 1))
     invoice = sap_invoice(household, [("bricolage", "5", "30.00", "10")], service=service)
     pay(invoice, on=date(2025, 4, 10))  # 165,00 € TTC
     certificate = actions.generate_certificate(household, year=2025, by=None).certificate
