@@ -46,7 +46,7 @@ from tremplin.contracts.rules import (
 )
 from tremplin.contracts.rules import Placement as CapPlacement
 from tremplin.core.models import AuditEntry
-from tremplin.core.tests.demo_cleanup import delete_contracts
+from tremplin.core.tests.demo_cleanup import wipe_database
 from tremplin.missions.models import Placement
 from tremplin.missions.rules import (
     PLACEMENT_CONTRACT_KINDS,
@@ -58,7 +58,6 @@ from tremplin.missions.rules import (
 )
 from tremplin.pathways.models import Exit, PathwayStep, StepKind
 from tremplin.pathways.rules import ExitReason
-from tremplin.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -475,10 +474,7 @@ def test_load_demo_adds_no_contract_the_second_time(settings: Any) -> None:
     assert _counts() == counts
 
     # From scratch, the same day gives the same contracts and placements (seeded, not random).
-    delete_contracts()
-    Amendment.objects.all().delete()
-    Habilitation.objects.all().delete()
-    MedicalVisit.objects.all().delete()
-    assert Person.objects.exists()
+    wipe_database()
+    assert not Contract.objects.exists()
     _load_demo(settings, TODAY)
     assert _fingerprint() == content

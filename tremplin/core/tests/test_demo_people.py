@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from tremplin.accounts.demo import email_for
+from tremplin.core.tests.demo_cleanup import wipe_database
 from tremplin.organisations.rules import SiaeKind
 from tremplin.pathways import rules
 from tremplin.pathways.models import (
@@ -344,7 +345,7 @@ def test_load_demo_is_idempotent_and_deterministic(settings: Any) -> None:
     assert _counts("people", "pathways") == people_counts
 
     # From scratch, the same day gives the same people and pathways (seeded, not random).
-    _delete_people()
+    wipe_database()
     _load_demo(settings, TODAY)
     assert _counts("people", "pathways") == people_counts
     assert _fingerprint() == content
@@ -431,14 +432,6 @@ def test_no_nir_in_clear_in_pg_dump(settings: Any, tmp_path: Path) -> None:
     assert len(nirs) >= 30
     assert nirs_in_clear(database_bytes(tmp_path), nirs) == set()
     _assert_masked()
-
-
-def _delete_people() -> None:
-    """Delete every person, and first what protects them (hours, placements, contracts)."""
-    from tremplin.core.tests.demo_cleanup import delete_contracts
-
-    delete_contracts()
-    Person.objects.all().delete()
 
 
 def _assert_masked() -> None:
