@@ -2,9 +2,12 @@
 
 Élan Emploi (the association intermédiaire) places its salariés with all kinds of clients; Élan
 Services sells its multiservice work to companies and a mutual insurer; Élan Domicile serves
-households. Names and addresses are invented; SIRETs carry a computed Luhn key. One company of
-the association made an economic dismissal three months before the day of loading: the cap
-engine refuses any placement there (no demo placement is made with it).
+households. Names and addresses are invented; SIRETs carry a computed Luhn key. The clients
+with a SIREN (companies, the social landlord, the mutual insurer, the commune) are identified
+for VAT, with the intra-community number the tax administration builds on their SIREN;
+households and the small associations have none. One company of the association made an
+economic dismissal three months before the day of loading: the cap engine refuses any placement
+there (no demo placement is made with it).
 
 Each client has one place of work at its address, with invented coordinates near its commune's
 centre, so that the planning engine can route the week. A client is found again by its entity
@@ -23,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from stdnum import luhn
 
 from tremplin.clients.models import Client, ClientSite
-from tremplin.clients.rules import ClientKind
+from tremplin.clients.rules import ClientKind, french_vat_number
 from tremplin.organisations.models import Entity, Group
 from tremplin.people.demo import AI, EI, SAP
 
@@ -74,10 +77,14 @@ def coordinates_of(city: str, address: str) -> tuple[Decimal, Decimal]:
     return (lat + north).quantize(Decimal("0.000001")), (lon + east).quantize(Decimal("0.000001"))
 
 
+def siren_of(siren_body: str) -> str:
+    """An invented SIREN: 8 digits and their Luhn key."""
+    return siren_body + luhn.calc_check_digit(siren_body)
+
+
 def siret_of(siren_body: str, establishment: str = "0001") -> str:
     """An invented SIRET: SIREN (8 digits and key), establishment number and their Luhn key."""
-    siren = siren_body + luhn.calc_check_digit(siren_body)
-    body = siren + establishment
+    body = siren_of(siren_body) + establishment
     return body + luhn.calc_check_digit(body)
 
 
@@ -153,12 +160,14 @@ def load(group: Group, today: date) -> dict[str, list[Client]]:
     clients: dict[str, list[Client]] = {slug: [] for slug in entities}
     for spec in CLIENTS:
         entity = entities[spec.entity]
+        vat_number = french_vat_number(siren_of(spec.siren_body)) if spec.siren_body else ""
         client, _ = Client.objects.update_or_create(
             entity=entity,
             name=spec.name,
             defaults={
                 "kind": spec.kind,
                 "siret": siret_of(spec.siren_body) if spec.siren_body else "",
+                "vat_number": vat_number,
                 "address": spec.address,
                 "postal_code": spec.postal_code,
                 "city": spec.city,

@@ -5,10 +5,26 @@ from typing import Any
 from django import forms
 
 from tremplin.clients.models import Client, ClientContact, ClientRequirement, ClientSite
-from tremplin.clients.rules import ClientKind, client_errors
+from tremplin.clients.rules import ClientKind, client_errors, normalise_vat_number
 from tremplin.core.dates import today
 from tremplin.core.forms import DateInput, StyledFormMixin
 from tremplin.organisations.models import Entity
+
+
+class VatNumberField(forms.CharField):
+    """A VAT number typed as printed (``FR 44 732 829 320``), kept compact (``FR44732829320``).
+
+    Normalising in ``to_python`` makes the length check and the change detection of the audit
+    see the stored form; the browser gets no ``maxlength``, spaces being welcome.
+    """
+
+    def to_python(self, value: Any) -> str:
+        return normalise_vat_number(super().to_python(value) or "")
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
 
 
 class ClientForm(StyledFormMixin, forms.ModelForm[Client]):
@@ -20,6 +36,7 @@ class ClientForm(StyledFormMixin, forms.ModelForm[Client]):
             "name",
             "kind",
             "siret",
+            "vat_number",
             "address",
             "postal_code",
             "city",
@@ -32,12 +49,17 @@ class ClientForm(StyledFormMixin, forms.ModelForm[Client]):
             "immediate_advance_consent_on",
             "is_active",
         ]
+        field_classes = {"vat_number": VatNumberField}
         widgets = {
             "economic_dismissal_on": DateInput(),
             "immediate_advance_consent_on": DateInput(),
         }
         help_texts = {
             "siret": "14 chiffres ; obligatoire pour les entreprises et les organismes publics.",
+            "vat_number": (
+                "Clients assujettis à la TVA : code du pays puis numéro, par exemple FR, la clé "
+                "à 2 caractères et le SIREN. Imprimé sur les factures."
+            ),
             "economic_dismissal_on": (
                 "Aucune mise à disposition n'est possible dans les 6 mois qui suivent "
                 "un licenciement économique."
@@ -76,6 +98,7 @@ class ClientForm(StyledFormMixin, forms.ModelForm[Client]):
                 siret=data.get("siret") or "",
                 economic_dismissal_on=data.get("economic_dismissal_on"),
                 today=today(),
+                vat_number=data.get("vat_number") or "",
             )
             for field, messages in errors.items():
                 if field not in self.errors:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from tremplin.clients.rules import ClientKind
+from tremplin.clients.rules import ClientKind, vat_number_error
 from tremplin.contracts.models import HabilitationKind
 from tremplin.organisations.models import validate_siret
+
+
+def validate_vat_number(value: str) -> None:
+    if error := vat_number_error(value):
+        raise ValidationError(error)
 
 
 class ClientQuerySet(models.QuerySet["Client"]):
@@ -26,6 +32,14 @@ class Client(models.Model):
     name = models.CharField("nom", max_length=200)
     kind = models.CharField("type de client", max_length=16, choices=ClientKind.choices)
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    # Stored compact, with its country code (FR44732829320); the longest EU numbers (NL, SE, LT,
+    # XI) have 14 characters. Printed on the invoice and sent as BT-48 in its Factur-X XML.
+    vat_number = models.CharField(
+        "numéro de TVA intracommunautaire",
+        max_length=14,
+        blank=True,
+        validators=[validate_vat_number],
+    )
     address = models.CharField("adresse", max_length=255, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("commune", max_length=100, blank=True)

@@ -556,6 +556,7 @@ def _buyer_snapshot(invoice: Invoice, client: Client) -> list[str]:
     invoice.buyer_city = client.city
     invoice.buyer_siret = client.siret
     invoice.buyer_siren = rules.siren_of(client.siret)
+    invoice.buyer_vat_number = client.vat_number
     invoice.buyer_email = client.email
     invoice.buyer_chorus_service_code = client.chorus_service_code
     invoice.buyer_chorus_engagement_number = client.chorus_engagement_number

@@ -234,7 +234,8 @@ class Invoice(models.Model):
     buyer_city = models.CharField("client : commune", max_length=100, blank=True)
     buyer_siren = models.CharField("client : SIREN", max_length=9, blank=True)
     buyer_siret = models.CharField("client : SIRET", max_length=14, blank=True)
-    buyer_vat_number = models.CharField("client : n° de TVA", max_length=13, blank=True)
+    # 14 characters: the longest intra-community numbers (NL, SE, LT, XI), as on the client.
+    buyer_vat_number = models.CharField("client : n° de TVA", max_length=14, blank=True)
     buyer_email = models.EmailField("client : adresse e-mail", blank=True)
     delivery_site = models.ForeignKey(
         "clients.ClientSite",

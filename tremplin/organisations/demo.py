@@ -1,6 +1,7 @@
 """The demo group: an invented GES modelled on the seed article (Niort, Deux-Sèvres).
 
-Names, addresses and identifiers are invented; SIREN and SIRET only carry valid check keys.
+Names, addresses and identifiers are invented; SIREN, SIRET and the companies' VAT numbers
+only carry valid check keys.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from tremplin.clients.rules import french_vat_number
 from tremplin.organisations.models import (
     Convention,
     Entity,
@@ -52,7 +54,7 @@ ENTITIES = [
         "naf_code": "81.21Z",
         "address": "16 rue du Tremplin",
         "vat_regime": VatRegime.NORMAL,
-        "vat_number": "FR00912345683",
+        "vat_number": french_vat_number("912345683"),
         "tax_status": AssociationTaxStatus.NOT_APPLICABLE,
     },
     {
@@ -65,7 +67,7 @@ ENTITIES = [
         "naf_code": "81.21Z",
         "address": "16 rue du Tremplin",
         "vat_regime": VatRegime.NORMAL,
-        "vat_number": "FR00912345691",
+        "vat_number": french_vat_number("912345691"),
         "tax_status": AssociationTaxStatus.NOT_APPLICABLE,
     },
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 
 from tremplin.clients.models import Client
-from tremplin.clients.rules import ClientKind
+from tremplin.clients.rules import ClientKind, french_vat_number
 from tremplin.organisations.tests.factories import EntityFactory, luhn_complete, new_siren
 
 
@@ -26,3 +26,7 @@ class ClientFactory(factory.django.DjangoModelFactory[Client]):
         association = factory.Trait(kind=ClientKind.ASSOCIATION, siret="")
         local_authority = factory.Trait(kind=ClientKind.LOCAL_AUTHORITY)
         social_landlord = factory.Trait(kind=ClientKind.SOCIAL_LANDLORD)
+        # Identified for VAT: the French number of its SIREN.
+        vat_registered = factory.Trait(
+            vat_number=factory.LazyAttribute(lambda o: french_vat_number(o.siret[:9]))
+        )

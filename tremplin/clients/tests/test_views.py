@@ -11,6 +11,7 @@ from django.urls import reverse
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
 from tremplin.clients.models import Client
+from tremplin.clients.rules import french_vat_number
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.core.models import AuditEntry
 from tremplin.organisations.tests.factories import EntityFactory, luhn_complete, new_siren
@@ -212,3 +213,91 @@ def test_contacts_sites_and_requirements_are_added_and_removed(client: Any, enti
     client.post(reverse("clients:contact_remove", args=[contact.pk]))
     assert not company.contacts.exists()
     assert AuditEntry.objects.filter(action="clients.contact_removed").exists()
+
+
+def test_the_vat_number_is_typed_as_printed_and_kept_compact(client: Any, entity: Any) -> None:
+    planner = user_with_role(Role.PLANNER, entity)
+    client.force_login(planner)
+    siret = luhn_complete(new_siren() + "0001")
+    vat_number = french_vat_number(siret[:9])
+    printed = f"{vat_number[:2].lower()} {vat_number[2:4]} {vat_number[4:7]} {vat_number[7:10]} "
+    printed += vat_number[10:]
+    response = client.post(reverse("clients:new"), client_post(siret=siret, vat_number=printed))
+    assert response.status_code == 302
+    created = Client.objects.get()
+    assert created.vat_number == vat_number
+    page = BeautifulSoup(client.get(response["Location"]).content, "html.parser")
+    assert page.select_one("#vat-number").get_text() == vat_number
+    # Typing the same number again with spaces changes nothing in the audit trail.
+    edit = reverse("clients:edit", args=[created.pk])
+    data = {**client_post(siret=siret, vat_number=printed), "is_active": "on"}
+    assert client.post(edit, data).status_code == 302
+    assert not AuditEntry.objects.filter(action="clients.client_updated").exists()
+    # Removing it is an audited change.
+    assert client.post(edit, {**data, "vat_number": ""}).status_code == 302
+    entry = AuditEntry.objects.get(action="clients.client_updated")
+    assert entry.data["changes"] == {"vat_number": [vat_number, ""]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"siret": "91234568300011", "vat_number": "FR00912345683"},
+            "Numéro de TVA intracommunautaire : La clé du « Numéro de TVA "
+            "intracommunautaire » FR00912345683 ne correspond pas au reste du numéro",
+            id="bad_key",
+        ),
+        pytest.param(
+            {"siret": "91234568300011", "vat_number": "44 732 829 320"},
+            "doit commencer par le code du pays de l'Union européenne qui l'a attribué (FR "
+            "pour la France) : « 44732829320 » ne commence pas ainsi.",
+            id="no_country_code",
+        ),
+        pytest.param(
+            {"siret": "91234568300011", "vat_number": "FR44732829320"},
+            "n'est pas celui du SIRET du client : un numéro français se termine par le SIREN, "
+            "ici 912345683.",
+            id="of_another_siren",
+        ),
+        pytest.param(
+            {"kind": "HOUSEHOLD", "siret": "", "vat_number": "FR44732829320"},
+            "Un particulier n'a pas de « Numéro de TVA intracommunautaire »",
+            id="household",
+        ),
+        pytest.param(
+            {"siret": "91234568300011", "vat_number": "FR 89 912 345 683 000 000"},
+            "Numéro de TVA intracommunautaire : Assurez-vous",
+            id="too_long",
+        ),
+    ],
+)
+def test_a_wrong_vat_number_is_refused_naming_the_field(
+    client: Any, entity: Any, overrides: dict[str, str], message: str
+) -> None:
+    client.force_login(user_with_role(Role.PLANNER, entity))
+    response = client.post(reverse("clients:new"), client_post(**overrides))
+    assert response.status_code == 200
+    text = text_of(response)
+    assert message in text
+    assert text.count("Numéro de TVA intracommunautaire :") == 1
+    assert not Client.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_wrong_vat_number_loses_nothing_already_saved(client: Any, entity: Any) -> None:
+    existing = ClientFactory(entity=entity, name="Usine Lefèvre", vat_registered=True)
+    saved = existing.vat_number
+    client.force_login(user_with_role(Role.HR, entity))
+    data = {
+        **client_post(name="Usine Lefèvre", siret=existing.siret, vat_number="FR 00 " + saved[4:]),
+        "is_active": "on",
+    }
+    response = client.post(reverse("clients:edit", args=[existing.pk]), data)
+    assert response.status_code == 200
+    field = BeautifulSoup(response.content, "html.parser").select_one("input[name=vat_number]")
+    assert field is not None
+    assert field["value"] == "FR 00 " + saved[4:]  # shown as typed, to correct
+    assert field["aria-invalid"] == "true"
+    existing.refresh_from_db()
+    assert existing.vat_number == saved
+    assert not AuditEntry.objects.exists()

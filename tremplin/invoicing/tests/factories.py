@@ -11,6 +11,7 @@ from typing import Any
 import factory
 
 from tremplin.accounts.models import User
+from tremplin.clients.rules import french_vat_number
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.invoicing import actions
 from tremplin.invoicing.models import Invoice, InvoiceLine
@@ -18,11 +19,6 @@ from tremplin.orders.rules import ServiceKind, Unit
 from tremplin.organisations.models import Entity, SapDeclaration
 from tremplin.organisations.rules import SapActivity
 from tremplin.organisations.tests.factories import EntityFactory
-
-
-def french_vat_number(siren: str) -> str:
-    """The intra-community VAT number of a French SIREN: FR + key + SIREN (CGI ann. IV 4)."""
-    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
 
 
 class InvoicingEntityFactory(EntityFactory):

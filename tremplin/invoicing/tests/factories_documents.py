@@ -17,10 +17,10 @@ from tremplin.accounts.models import User
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
 from tremplin.clients.models import Client, ClientSite
+from tremplin.clients.rules import french_vat_number
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.invoicing import actions
 from tremplin.invoicing.models import Invoice
-from tremplin.invoicing.tests.factories import french_vat_number
 from tremplin.orders.tests.factories import ServiceFactory
 from tremplin.organisations.models import Entity, SapDeclaration
 from tremplin.organisations.rules import VatRegime
@@ -81,9 +81,10 @@ def issued_invoice(
 
 
 def company_invoice(*, issue_date: date = date(2026, 4, 2), **draft: Any) -> Invoice:
-    """A B2B invoice: two services at 20 %, a delivery site, 30 days."""
+    """A B2B invoice: two services at 20 %, a delivery site, 30 days, a buyer with its VAT
+    number."""
     entity = seller()
-    client = ClientFactory(entity=entity, name="Logistique Atlantique SA")
+    client = ClientFactory(entity=entity, name="Logistique Atlantique SA", vat_registered=True)
     site = delivery_site(client)
     cleaning = ServiceFactory(entity=entity, name="Entretien des bureaux")
     washing = ServiceFactory(entity=entity, car_wash=True, name="Lavage sans eau")

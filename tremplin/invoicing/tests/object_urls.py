@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tremplin.clients.rules import french_vat_number
 from tremplin.closing.models import CloseStatus
 from tremplin.closing.tests.factories import MonthlyCloseFactory
 from tremplin.invoicing.tests.factories import (
     InvoiceLineFactory,
     draft_with_lines,
-    french_vat_number,
     issued_invoice,
 )
 from tremplin.organisations.models import Entity

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from tremplin.clients.rules import french_vat_number
 from tremplin.clients.tests.factories import ClientFactory
 from tremplin.closing import actions as closing_actions
 from tremplin.closing.tests.factories import OrderFactory, ServiceFactory, TimeEntryFactory
@@ -27,7 +28,6 @@ from tremplin.invoicing.models import (
 from tremplin.invoicing.tests.factories import (
     InvoicingEntityFactory,
     draft_with_lines,
-    french_vat_number,
     issued_invoice,
     sap_declaration,
 )
@@ -124,7 +124,7 @@ def test_a_client_of_another_entity_is_refused() -> None:
 def test_issue_numbers_snapshots_and_freezes() -> None:
     entity = InvoicingEntityFactory.create()
     client = ClientFactory.create(
-        entity=entity, chorus_service_code="SERV-01", local_authority=True
+        entity=entity, chorus_service_code="SERV-01", local_authority=True, vat_registered=True
     )
     site = client.sites.create(
         name="Médiathèque", address="2 rue Haute", postal_code="79000", city="Niort"
@@ -145,6 +145,7 @@ def test_issue_numbers_snapshots_and_freezes() -> None:
         client.siret,
         client.siret[:9],
     )
+    assert first.buyer_vat_number == french_vat_number(client.siret[:9]) == client.vat_number
     assert first.buyer_chorus_service_code == "SERV-01"
     assert (first.buyer_delivery_name, first.buyer_delivery_city) == ("Médiathèque", "Niort")
     assert first.late_penalty_rate == D("12.15") and first.recovery_indemnity == D("40.00")
@@ -152,8 +153,13 @@ def test_issue_numbers_snapshots_and_freezes() -> None:
     assert AuditEntry.objects.filter(action="invoicing.issued", object_id=str(first.pk)).exists()
     # The snapshot does not follow later changes of the entity or the client.
     client.name = "Nouveau nom"
+    client.vat_number = ""
     client.save()
-    assert Invoice.objects.get(pk=first.pk).buyer_name != "Nouveau nom"
+    frozen = Invoice.objects.get(pk=first.pk)
+    assert frozen.buyer_name != "Nouveau nom"
+    assert frozen.buyer_vat_number == french_vat_number(client.siret[:9])
+    # A client without a VAT number (here from now on) gives an invoice without one.
+    assert issued_invoice(entity=entity, client=client).buyer_vat_number == ""
 
 
 def test_a_failed_issue_takes_no_number() -> None:

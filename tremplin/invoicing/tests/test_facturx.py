@@ -40,6 +40,8 @@ NS = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
 AGREEMENT = "//ram:ApplicableHeaderTradeAgreement"
+# BT-48, the buyer's VAT identifier (scheme VA).
+BUYER_VAT = AGREEMENT + "/ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"
 SETTLEMENT = "//ram:ApplicableHeaderTradeSettlement"
 SUMS = SETTLEMENT + "/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
 
@@ -83,7 +85,7 @@ BUYER = TradeParty(
     PostalAddress("3 avenue de Paris", "79000", "Niort"),
     siren="552100554",
     siret="55210055400013",
-    vat_number="FR40552100554",
+    vat_number="FR96552100554",
 )
 LINE = DocumentLine(
     "1", "Entretien", D("10.50"), "HUR", D("25.00"), D("262.50"), VatCategory.STANDARD, D("20")
@@ -271,7 +273,53 @@ def test_a_plain_document_makes_a_valid_xml_with_the_french_notes() -> None:
     assert xpath(xml, SETTLEMENT + "/ram:ApplicableTradeTax/ram:DueDateTypeCode") == ["72"]
     on_debits = build_xml(dataclasses.replace(DOC, vat_on_debits=True))
     assert xpath(on_debits, SETTLEMENT + "/ram:ApplicableTradeTax/ram:DueDateTypeCode") == ["5"]
+    assert one(xml, BUYER_VAT) == "FR96552100554"
     assert_sums_add_up(xml)
+
+
+@pytest.mark.parametrize(
+    ("vat_number", "expected"),
+    [
+        pytest.param("FR96552100554", ["FR96552100554"], id="french"),
+        pytest.param("NL004495445B01", ["NL004495445B01"], id="dutch_fourteen_characters"),
+        pytest.param("", [], id="none"),
+    ],
+)
+def test_the_buyer_vat_number_is_bt_48(vat_number: str, expected: list[str]) -> None:
+    xml = build_xml(
+        dataclasses.replace(DOC, buyer=dataclasses.replace(BUYER, vat_number=vat_number))
+    )
+    assert facturx_library.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert xpath(xml, BUYER_VAT) == expected
+    # The seller's number (BT-31) stays where it is.
+    seller_vat = AGREEMENT + "/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
+    assert xpath(xml, seller_vat) == ["FR44732829320"]
+
+
+def test_an_invoice_outside_the_scope_of_vat_names_no_buyer_vat_number() -> None:
+    """BR-O-02: neither the seller's nor the buyer's VAT identifier on a category O invoice."""
+    line = dataclasses.replace(LINE, vat_category=VatCategory.NOT_SUBJECT, vat_rate=D("0"))
+    doc = dataclasses.replace(
+        DOC,
+        lines=(line,),
+        vat_breakdown=(
+            VatBreakdown(
+                VatCategory.NOT_SUBJECT,
+                D("0"),
+                D("262.50"),
+                D("0"),
+                "TVA non applicable, art. 261-7-1° b du CGI",
+                "VATEX-EU-O",
+            ),
+        ),
+        total_vat=D("0"),
+        total_incl_tax=D("262.50"),
+    )
+    assert doc.buyer.vat_number
+    xml = build_xml(doc)
+    assert facturx_library.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert xpath(xml, BUYER_VAT) == []
+    assert xpath(xml, "//ram:SpecifiedTaxRegistration") == []
 
 
 # --- Issued invoices ----------------------------------------------------------------------------
@@ -305,6 +353,8 @@ def test_company_invoice() -> None:
     assert one(xml, buyer + "/ram:SpecifiedLegalOrganization/ram:ID") == invoice.buyer_siren
     assert one(xml, buyer + "/ram:SpecifiedLegalOrganization/ram:ID/@schemeID") == "0002"
     assert one(xml, buyer + "/ram:PostalTradeAddress/ram:LineOne") == "3 avenue de Paris"
+    assert invoice.buyer_vat_number == invoice.client.vat_number != ""
+    assert one(xml, BUYER_VAT) == invoice.buyer_vat_number
     ship_to = "//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty"
     assert one(xml, ship_to + "/ram:Name") == "Entrepôt nord"
     assert one(xml, ship_to + "/ram:PostalTradeAddress/ram:LineOne") == "12 rue des Docks"
@@ -353,6 +403,7 @@ def test_household_sap_invoice_at_the_reduced_rate() -> None:
     buyer = AGREEMENT + "/ram:BuyerTradeParty"
     assert one(xml, buyer + "/ram:Name") == "Mme Jeanne Martin"
     assert xpath(xml, buyer + "/ram:SpecifiedLegalOrganization") == []  # a household: no SIREN
+    assert xpath(xml, BUYER_VAT) == []  # nor VAT number
     assert xpath(xml, "//ram:SpecifiedLineTradeSettlement//ram:RateApplicablePercent") == ["10.00"]
     assert one(xml, "//ram:SpecifiedTradeProduct/ram:Description") == (
         "Intervenant : Aïcha Benali — 6,50 h d'intervention"

@@ -76,6 +76,7 @@ def test_the_pdf_is_pdf_a_3_with_the_factur_x_xml_embedded() -> None:
 
 def test_the_pdf_carries_the_legal_mentions_of_a_company_invoice() -> None:
     invoice = docs.company_invoice(vat_on_debits=True)
+    assert invoice.buyer_vat_number.startswith("FR")
     text = pdf_text(invoice_pdf(invoice))
     for expected in (
         f"Facture n° {invoice.number}",
@@ -84,6 +85,7 @@ def test_the_pdf_carries_the_legal_mentions_of_a_company_invoice() -> None:
         f"N° de TVA intracommunautaire : {invoice.seller_vat_number}",
         "Logistique Atlantique SA",
         f"SIREN {invoice.buyer_siren}",
+        f"N° de TVA intracommunautaire : {invoice.buyer_vat_number}",
         "Date d'échéance 02/05/2026",
         "Paiement à 30 jours, au plus tard le 02/05/2026. Pas d'escompte pour paiement anticipé.",
         "pénalités au taux annuel de 12,15 %",
@@ -112,6 +114,7 @@ def test_the_pdf_of_a_household_sap_invoice() -> None:
     ):
         assert expected in text, expected
     assert "40,00 €" not in text  # no recovery indemnity for a consumer
+    assert text.count("N° de TVA intracommunautaire") == 1  # the seller's: a household has none
 
 
 def test_the_pdf_of_a_credit_note_names_the_invoice_it_corrects() -> None:

@@ -288,14 +288,22 @@ def test_issued_invoices_have_no_draft_pages(accountant: Any, entity: Any) -> No
 
 
 def test_issue_from_the_page(accountant: Any, entity: Any) -> None:
-    draft = draft_with_lines(entity=entity)
+    draft = draft_with_lines(entity=entity, client__vat_registered=True)
+    vat_number = draft.client.vat_number
+    assert vat_number
+    page = _soup(accountant.get(reverse("invoicing:invoice", args=[draft.pk])))
+    assert f"N° TVA {vat_number}" in " ".join(page.select_one("#parties").text.split())
     response = accountant.post(
         reverse("invoicing:invoice_issue", args=[draft.pk]), {"issue_date": "2026-11-26"}
     )
     assert response.status_code == 302
+    # The issued page prints the frozen snapshot, not the client's current number.
+    draft.client.vat_number = ""
+    draft.client.save(update_fields=["vat_number"])
     page = _soup(accountant.get(response["Location"]))
     assert page.h1.text.startswith("Facture n° FA-2026-00001")
     assert entity.siren in page.select_one("#parties").text
+    assert f"N° TVA {vat_number}" in " ".join(page.select_one("#parties").text.split())
     assert "40,00" in page.select_one("#mentions").text
 
 
