@@ -15,9 +15,12 @@ week is decomposed (docs/algorithms/planning.md explains why, with measurements)
    re-assigned exactly (daily and weekly maximum, MAD cap, pairs of visits one shift cannot
    chain, equity, continuity, travel estimated as insertion detours), re-sequenced, and kept
    when the objective improves.
-4. **Routing with PyVRP**: each day is re-sequenced, each visit pinned to its shift by giving
+4. **Equity repair**: each insertion worker still below the band gets their whole week
+   re-planned by CP-SAT with exact routing, taking visits from whoever holds them
+   (:mod:`tremplin.planning.engine.equity`), kept when the objective improves.
+5. **Routing with PyVRP**: each day is re-sequenced, each visit pinned to its shift by giving
    each shift its own time segment; a new order is kept where it travels less.
-5. **Final repair**, then the plan with the reason of every unserved intervention.
+6. **Final repair**, then the plan with the reason of every unserved intervention.
 
 The objective, lexicographic in spirit, is one weighted sum (weights below): unserved
 interventions, insertion workers' minutes outside ±10 % of target, minutes below a contract

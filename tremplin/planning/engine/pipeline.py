@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tremplin.planning.engine.construct import balance, construct, repair
+from tremplin.planning.engine.equity import equity_repair
 from tremplin.planning.engine.model import (
     EQUITY_BAND,
     Clock,
@@ -17,8 +18,10 @@ from tremplin.planning.engine.search import LNS_ROUNDS_PER_SECOND, ROUNDS_PER_WO
 from tremplin.planning.problem import Assignment, Plan, Progress, Route, Unserved, Week
 from tremplin.planning.travel import TravelModel
 
-# Shares of the budget left after construction: the search, then the daily routing.
-IMPROVE_SHARE = 0.85
+# Shares of the budget left after construction: the search, the equity repair of the
+# insertion workers still below the band, then the daily routing.
+IMPROVE_SHARE = 0.72
+EQUITY_SHARE = 0.13
 POLISH_SHARE = 0.05
 
 
@@ -107,11 +110,16 @@ def solve(
         seed=seed,
         report=lambda share: report(0.1 + 0.7 * share, "Amélioration de l'affectation"),
     )
-    report(0.8, "Calcul des tournées")
+    report(0.8, "Équité des heures")
+    repaired = equity_repair(
+        ctx, state, clock, reserve=budget * (1 - IMPROVE_SHARE - EQUITY_SHARE), seed=seed
+    )
+    report(0.9, "Calcul des tournées")
     balance(ctx, state, clock, reserve=budget * POLISH_SHARE)
     polish(ctx, state, clock, budget * POLISH_SHARE, seed)
     repair(ctx, state, clock, reserve=0.0)
     report(1.0, "Terminé")
     plan = build_plan(ctx, state, clock)
     plan.stats["rounds"] = float(done)
+    plan.stats["equity_repairs"] = float(repaired)
     return plan

@@ -5,7 +5,11 @@ from dataclasses import replace
 import pytest
 
 from tremplin.planning import engine
+from tremplin.planning.bench import band_reachable
 from tremplin.planning.checker import check
+from tremplin.planning.engine.equity import equity_repair
+from tremplin.planning.engine.model import Clock, Context, State, analyse, objective
+from tremplin.planning.engine.pipeline import build_plan
 from tremplin.planning.generate import generate_week
 from tremplin.planning.greedy import plan_greedy
 from tremplin.planning.problem import (
@@ -354,3 +358,73 @@ def test_messages_use_the_labels_the_week_gives() -> None:
     assert [u.message for u in plan.unserved] == [
         "M. Blanc (lundi 09:00) : aucun intervenant compétent n'a l'habilitation « CACES »."
     ]
+
+
+def test_the_equity_repair_brings_a_worker_below_the_band_back_into_it() -> None:
+    # Six two-hour visits all held by a salaried worker; the insertion worker wanting six
+    # hours has none. The repair re-plans the insertion worker's week, taking visits from
+    # the holder, and the plan stays valid.
+    days = (Interval(at(0, 8), at(0, 18)), Interval(at(1, 8), at(1, 18)))
+    insertion = replace(
+        WORKER_A, weekly_target_minutes=360, weekly_max_minutes=720, weekly_min_minutes=0
+    )
+    insertion = replace(insertion, absences=(), availability=days)
+    salaried = replace(WORKER_B, availability=days, weekly_target_minutes=900)
+    visits = tuple(
+        Visit(
+            300 + k,
+            800 + k,
+            SITE_2,
+            at(k // 3, 8, 30) + 135 * (k % 3),
+            at(k // 3, 8, 30) + 135 * (k % 3) + 5,
+            120,
+            frozenset({"menage"}),
+        )
+        for k in range(6)
+    )
+    week = Week(1, WEEK.monday, (insertion, salaried), visits)
+    ctx = Context(week, matrix_travel())
+    analyse(ctx)
+    state = State(ctx)
+    for si in ctx.worker_shifts[1]:
+        day_visits = [vi for vi in ctx.shift_visits[si]]
+        timed = ctx.schedule(si, day_visits)
+        assert timed is not None
+        state.set_route(si, day_visits, timed)
+    assert state.minutes == [0, 720]
+    before = objective(ctx, state)
+    assert equity_repair(ctx, state, Clock(10), reserve=0.0, seed=0) == 1
+    assert objective(ctx, state) < before
+    assert 324 <= state.minutes[0] <= 396
+    plan = build_plan(ctx, state, Clock(1))
+    assert plan.unserved == ()
+    assert blocking(week, plan) == []
+
+
+def test_the_bench_proves_a_band_out_of_reach_only_when_it_is() -> None:
+    # Eight hours of target: one seven-hour day cannot reach 90 % of it, two days can.
+    one_day = replace(
+        WORKER_A,
+        availability=(Interval(at(0, 8), at(0, 18)),),
+        absences=(),
+        weekly_target_minutes=480,
+        weekly_max_minutes=600,
+        weekly_min_minutes=0,
+    )
+    two_days = replace(
+        one_day, id=3, availability=(Interval(at(0, 8), at(0, 18)), Interval(at(1, 8), at(1, 18)))
+    )
+    visits = tuple(
+        Visit(
+            400 + k,
+            900 + k,
+            SITE_1,
+            at(k // 4, 8, 30) + 130 * (k % 4),
+            at(k // 4, 18),
+            120,
+            frozenset({"menage"}),
+        )
+        for k in range(8)
+    )
+    week = Week(1, WEEK.monday, (one_day, two_days), visits)
+    assert band_reachable(week) == {1: False, 3: True}
