@@ -287,16 +287,17 @@ def test_a_wrong_vat_number_is_refused_naming_the_field(
 def test_a_wrong_vat_number_loses_nothing_already_saved(client: Any, entity: Any) -> None:
     existing = ClientFactory(entity=entity, name="Usine Lefèvre", vat_registered=True)
     saved = existing.vat_number
+    wrong = f"FR {(int(saved[2:4]) + 1) % 97:02d} " + saved[4:]  # a key that is not the SIREN's
     client.force_login(user_with_role(Role.HR, entity))
     data = {
-        **client_post(name="Usine Lefèvre", siret=existing.siret, vat_number="FR 00 " + saved[4:]),
+        **client_post(name="Usine Lefèvre", siret=existing.siret, vat_number=wrong),
         "is_active": "on",
     }
     response = client.post(reverse("clients:edit", args=[existing.pk]), data)
     assert response.status_code == 200
     field = BeautifulSoup(response.content, "html.parser").select_one("input[name=vat_number]")
     assert field is not None
-    assert field["value"] == "FR 00 " + saved[4:]  # shown as typed, to correct
+    assert field["value"] == wrong  # shown as typed, to correct
     assert field["aria-invalid"] == "true"
     existing.refresh_from_db()
     assert existing.vat_number == saved
