@@ -27,7 +27,6 @@ import facturx
 import pypdf
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
@@ -36,6 +35,7 @@ from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.closing.rules import month_bounds, previous_month
 from tremplin.core.dates import today
 from tremplin.core.money import format_euros
+from tremplin.core.tests.tasks_worker import run_db_worker
 from tremplin.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from tremplin.organisations.models import Entity
 from tremplin.sap import actions as sap_actions
@@ -49,28 +49,9 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "octobre", "novembre", "décembre")  # fmt: skip
 
 
-def run_db_worker() -> None:
-    """What ``manage.py db_worker --batch`` does: run the queued tasks, then stop."""
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    try:
-        Worker(
-            queue_names=["default"],
-            interval=0.2,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="parcours-facturation",
-            excluded_queue_names=[],
-        ).run()
-    finally:
-        connection.close()
-
-
 def run_queued_tasks(page: Page, done: Locator) -> None:
     """Let a background worker run what is queued while the page polls, until ``done`` shows."""
-    worker = threading.Thread(target=run_db_worker)
+    worker = threading.Thread(target=run_db_worker, args=("parcours-facturation",))
     worker.start()
     try:
         expect(done).to_be_visible(timeout=60_000)

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from tremplin.accounts import demo as accounts_demo
 from tremplin.core.dates import today
 from tremplin.core.money import format_number
+from tremplin.core.tests.tasks_worker import run_db_worker
 from tremplin.orders.models import Intervention, InterventionStatus
 from tremplin.organisations.models import Entity
 from tremplin.planning import rules
@@ -32,25 +32,6 @@ from tremplin.planning.models import PlanningRun, RunStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECONDS = 3
-
-
-def run_db_worker() -> None:
-    """What ``manage.py db_worker --batch`` does: run the queued tasks, then stop."""
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    try:
-        Worker(
-            queue_names=["default"],
-            interval=0.2,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="parcours-navigateur",
-            excluded_queue_names=[],
-        ).run()
-    finally:
-        connection.close()
 
 
 def test_the_planner_runs_the_engine_on_the_demo_week_and_accepts_it(
