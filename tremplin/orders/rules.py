@@ -6,6 +6,7 @@ that "every Tuesday 9:00–11:00" stays 9:00–11:00 across daylight-saving chan
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -109,7 +110,18 @@ def quote_required(monthly_price_ttc: Decimal, *, on: date) -> bool:
 def is_public_holiday(day: date, *, subdivision: str | None = None) -> bool:
     """Whether ``day`` is a French public holiday (``subdivision`` "57", "67", "68" for
     Alsace-Moselle's extra days; Code du travail L3133-1)."""
-    return day in holidays.France(years=day.year, subdiv=subdivision)
+    return day in public_holidays(day.year, subdivision)
+
+
+@functools.cache
+def public_holidays(year: int, subdivision: str | None = None) -> frozenset[date]:
+    """The French public holidays of ``year`` (of Alsace-Moselle with its ``subdivision``).
+
+    A fixed calendar computed once per year and subdivision in each process: building it with
+    ``holidays`` costs far more than looking a day up, and a recurrence or a close looks up
+    every day of a month.
+    """
+    return frozenset(holidays.France(years=year, subdiv=subdivision))
 
 
 @dataclass(frozen=True, slots=True)
