@@ -11,7 +11,7 @@ month locked until it is reopened (``docs/algorithms/monthly-close.md``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, ExtractWeek, Round
+from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
 from tremplin.closing import rules
@@ -36,7 +36,7 @@ from tremplin.contracts.models import Contract
 from tremplin.contracts.rules import PostType
 from tremplin.core import audit
 from tremplin.core.money import to_cents
-from tremplin.orders.models import Absence, ClientPrice, Service
+from tremplin.orders.models import Absence, ClientPrice, Order, Service
 from tremplin.orders.rules import ServiceKind, Unit, is_public_holiday, vat_rate
 from tremplin.people.models import Person
 from tremplin.timesheets.models import EntryStatus, TimeEntry
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, str], None]
 
 BATCH_SIZE = 1000
-# Aggregated rows fetched at a time while reading the month.
-READ_CHUNK_SIZE = 10_000
 DECLARED_NAMES_SHOWN = 10
 
 # Statuses a run may start from; a running close is left alone, a closed one must be reopened.
@@ -64,12 +62,40 @@ class CloseResult:
 
 
 def _hundredths(expression: Any) -> Cast:
-    """An exact integer count of hundredths of a 2-decimal column, summable by any database.
+    """An exact integer count of hundredths of a 2-decimal expression, row by row, for sums.
 
-    SQLite keeps decimals as binary floats; rounding ``x × 100`` to an integer before summing
-    gives the exact total there too (values are far below 2^53 hundredths).
+    ``numeric`` × 100 is an integer already on PostgreSQL, and summing 4-byte integers is
+    several times cheaper there than summing ``numeric``; SQLite keeps decimals as binary
+    floats, so ``x × 100`` is rounded first (values are far below 2^31 hundredths).
     """
-    return Cast(Round(expression * 100), models.BigIntegerField())
+    if connection.vendor == "postgresql":
+        return Cast(expression * 100, models.IntegerField())
+    return Cast(Round(expression * 100), models.IntegerField())
+
+
+def _sum_hundredths(expression: Any, *, filter: Q | None = None) -> Coalesce:
+    """The exact sum of a 2-decimal expression as an integer count of hundredths (0 when no
+    row counts)."""
+    whole = models.BigIntegerField()
+    return Coalesce(Sum(_hundredths(expression), filter=filter), Value(0), output_field=whole)
+
+
+def _week_index(first: date, last: date) -> Any:
+    """The ISO week of an entry's day (``rules.iso_week_index``) for the days from the Monday
+    of ``first``'s week to ``last``: comparisons of dates, which every database does cheaply,
+    rather than extracting a week number from each day."""
+    monday = first - timedelta(days=first.weekday())
+    mondays = []
+    while monday <= last:
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    whens = [
+        When(day__lt=next_monday, then=Value(rules.iso_week_index(monday)))
+        for monday, next_monday in zip(mondays, mondays[1:], strict=False)
+    ]
+    default = Value(rules.iso_week_index(mondays[-1]))
+    output = models.IntegerField()
+    return Case(*whens, default=default, output_field=output) if whens else default
 
 
 def _month_entries(close: MonthlyClose, *statuses: str) -> models.QuerySet[TimeEntry]:
@@ -80,6 +106,15 @@ def _month_entries(close: MonthlyClose, *statuses: str) -> models.QuerySet[TimeE
 
 
 # Columns written by ``_insert_rows``, in the order of each row's values.
+DRAFT_LINE_FIELDS = (
+    "draft",
+    "service",
+    "label",
+    "quantity",
+    "unit_price",
+    "vat_rate",
+    "amount_excl_tax",
+)
 PAYROLL_FIELDS = (
     "close",
     "person",
@@ -110,11 +145,12 @@ def _column(model: type[models.Model], name: str) -> str:
 
 
 def _insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """Insert rows of plain values (one per row, in the order of ``fields``) without building
-    model instances, for the thousands of rows of a close: COPY on PostgreSQL, one
-    ``executemany`` elsewhere. Every column must be given (no model default applies)."""
+    model instances, for the thousands of rows of a close: COPY on PostgreSQL, which sends the
+    rows while they are being computed, one ``executemany`` elsewhere. Every column must be
+    given (no model default applies)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(_column(model, name)) for name in fields)
@@ -125,7 +161,7 @@ def _insert_rows(
                     copy.write_row(row)
         else:
             values = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", list(rows))
 
 
 def _set_progress(close: MonthlyClose, percent: int, step: str, progress: Progress | None) -> None:
@@ -329,10 +365,30 @@ def _hours_by(query: models.QuerySet[TimeEntry], *fields: str, **sums: Any) -> t
     return grouped.values_list(*fields, *sums).query.sql_with_params()
 
 
+def _order_terms(
+    entity_id: int, first: date, last: date, order_ids: set[int]
+) -> dict[int, tuple[int, int]]:
+    """Order → (its service, its units per intervention in hundredths), for the orders of a
+    month's entries: those of the entity running in the month, then any other by its key."""
+    running = Order.objects.filter(entity_id=entity_id, first_day__lte=last).filter(
+        Q(last_day__isnull=True) | Q(last_day__gte=first)
+    )
+    terms = _terms_of(running)
+    missing = order_ids - terms.keys()
+    if missing:
+        terms |= _terms_of(Order.objects.filter(pk__in=sorted(missing)))
+    return terms
+
+
+def _terms_of(orders: models.QuerySet[Order]) -> dict[int, tuple[int, int]]:
+    rows = orders.order_by().values_list("pk", "service_id", "quantity")
+    return {pk: (service_id, rules.to_hundredths(quantity)) for pk, service_id, quantity in rows}
+
+
 def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | str:
-    """Phase (a): read the month's hours, summed by worker, ISO week, order, client and billed
-    service in one aggregation; return them, or the message blocking the close when hours are
-    still declared (status FAILED, nothing else changed).
+    """Phase (a): read the month's hours, summed by worker, ISO week, order, client and service
+    in one aggregation; return them, or the message blocking the close when hours are still
+    declared (status FAILED, nothing else changed).
 
     The month is locked since ``start_close`` marked it as being closed: no entry of it can
     change any more, so one consistent read serves every phase.
@@ -363,80 +419,35 @@ def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | 
     }
     changing = set(held) - whole_month
 
-    hours = _hundredths(F("hours"))
     entries = TimeEntry.objects.filter(entity_id=close.entity_id, day__gte=first, day__lte=last)
-    billed_service = Coalesce("service_id", "intervention__order__service_id")
-    units = Coalesce(
-        "quantity",
-        "intervention__order__quantity",
-        Value(Decimal(1)),
-        output_field=models.DecimalField(max_digits=8, decimal_places=2),
-    )
 
     def hours_on(kind: rules.DayKind) -> Any:
         days = [day for day in month_days if kinds[day] == kind]
-        return Sum(hours, filter=Q(day__in=days)) if days else Value(0)
+        return _sum_hundredths(F("hours"), filter=Q(day__in=days)) if days else Value(0)
 
+    # Grouped by the entry's own service, not the billed one (the entry's, else its order's),
+    # and with the units given on the entries apart from the count of those left to their
+    # order's: the orders are looked up once each afterwards, not joined to every entry.
     sql, params = _hours_by(
-        entries.annotate(
-            billed_service=billed_service,
-            week=Cast(ExtractWeek("day"), models.IntegerField()),
-        ),
+        entries.annotate(week=_week_index(first, last)),
         "person_id",
         "week",
         "intervention__order_id",
         "client_id",
-        "billed_service",
-        h=Sum(hours),
-        u=Sum(_hundredths(units)),
+        "service_id",
+        h=_sum_hundredths(F("hours")),
+        u=_sum_hundredths(F("quantity")),
+        n=Count("pk", filter=Q(quantity__isnull=True)),
         t=Sum("travel_minutes"),
-        sunday=Coalesce(hours_on(rules.DayKind.SUNDAY), 0),
-        holiday=Coalesce(hours_on(rules.DayKind.HOLIDAY), 0),
-        declared=Count("pk", filter=Q(status=EntryStatus.DECLARED)),
+        sunday=hours_on(rules.DayKind.SUNDAY),
+        holiday=hours_on(rules.DayKind.HOLIDAY),
     )
-    # ISO week numbers → ``rules.iso_week_index``: a month and its first week's days before it
-    # span six weeks at most, so their numbers differ even across a new year.
-    week_index = {
-        day.isocalendar().week: rules.iso_week_index(day) for day in [week_start, *month_days]
-    }
     billed, weeks, extras = month.billed, month.weeks, month.extras
     worked, orders = month.worked, month.orders
-    declared = 0
     with transaction.atomic(), connection.cursor() as cursor:
         MonthlyClose.objects.select_for_update().filter(pk=close.pk).first()
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(READ_CHUNK_SIZE):
-            for person_id, week, order_id, client_id, service_id, h, u, t, su, ho, d in chunk:
-                declared += d
-                if service_id is not None:
-                    totals = billed.get((client_id, service_id))
-                    if totals is None:
-                        billed[(client_id, service_id)] = [h, u]
-                    else:
-                        totals[0] += h
-                        totals[1] += u
-                person_weeks = weeks.get(person_id)
-                if person_weeks is None:
-                    weeks[person_id] = {week_index[week]: h}
-                    extras[person_id] = [t, su, ho]
-                else:
-                    index = week_index[week]
-                    person_weeks[index] = person_weeks.get(index, 0) + h
-                    person_extras = extras[person_id]
-                    person_extras[0] += t
-                    person_extras[1] += su
-                    person_extras[2] += ho
-                if person_id in whole_month:
-                    person_worked = worked.get(person_id)
-                    if person_worked is None:
-                        worked[person_id] = person_worked = [0, 0]
-                        orders[person_id] = set()
-                    person_worked[0] += h
-                    if service_id is not None:
-                        person_worked[1] += h
-                    if order_id is not None:
-                        orders[person_id].add(order_id)
-        if declared:
+        # Hours still declared block the close (a partial index finds them at once).
+        if entries.filter(status=EntryStatus.DECLARED).exists():
             message = _declared_message(close)
             MonthlyClose.objects.filter(pk=close.pk).update(
                 status=CloseStatus.FAILED, error=message, progress=0, step="Échec"
@@ -444,19 +455,56 @@ def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | 
             close.status, close.error = CloseStatus.FAILED, message
             audit.log(close, "closing.close_failed", by=close.started_by, data={"error": message})
             return message
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        ordered = _order_terms(
+            close.entity_id, first, last, {row[2] for row in rows if row[2] is not None}
+        )
+        for person_id, week, order_id, client_id, service_id, h, u, n, t, su, ho in rows:
+            if order_id is None:
+                units = u + 100 * n  # one unit per entry that gives none
+            else:
+                order_service, order_units = ordered[order_id]
+                units = u + order_units * n
+                if service_id is None:
+                    service_id = order_service
+            if service_id is not None:
+                totals = billed.get((client_id, service_id))
+                if totals is None:
+                    billed[(client_id, service_id)] = [h, units]
+                else:
+                    totals[0] += h
+                    totals[1] += units
+            person_weeks = weeks.get(person_id)
+            if person_weeks is None:
+                weeks[person_id] = {week: h}
+                extras[person_id] = [t, su, ho]
+            else:
+                person_weeks[week] = person_weeks.get(week, 0) + h
+                person_extras = extras[person_id]
+                person_extras[0] += t
+                person_extras[1] += su
+                person_extras[2] += ho
+            if person_id in whole_month:
+                person_worked = worked.get(person_id)
+                if person_worked is None:
+                    worked[person_id] = person_worked = [0, 0]
+                    orders[person_id] = set()
+                person_worked[0] += h
+                if service_id is not None:
+                    person_worked[1] += h
+                if order_id is not None:
+                    orders[person_id].add(order_id)
+        del rows
         if changing:
-            invoiced = models.Case(
-                models.When(billed_service__isnull=False, then=hours),
-                default=Value(0),
-                output_field=models.BigIntegerField(),
-            )
+            billed_service = Coalesce("service_id", "intervention__order__service_id")
             sql, params = _hours_by(
                 entries.filter(person_id__in=changing).annotate(billed_service=billed_service),
                 "person_id",
                 "day",
                 "intervention__order_id",
-                h=Sum(hours),
-                i=Sum(invoiced),
+                h=_sum_hundredths(F("hours")),
+                i=_sum_hundredths(F("hours"), filter=Q(billed_service__isnull=False)),
             )
             cursor.execute(sql, params)
             for person_id, day, order_id, h, i in cursor.fetchall():
@@ -489,20 +537,25 @@ def _build_invoice_drafts(month: MonthHours, progress: Progress | None) -> None:
     ):
         prices[(client_id, service_id)] = price  # the latest start wins
     sap_declared = _sap_declared(close.entity, last)
-    lines_by_client: dict[int, list[InvoiceDraftLine]] = defaultdict(list)
+    rates = {
+        kind: vat_rate(ServiceKind(kind), on=last, sap_declared=sap_declared)
+        for kind in {service.kind for service in services.values()}
+    }
+    # Client → lines as (service, label, quantity, unit price, VAT rate, amount excl. tax).
+    lines_by_client: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for client_id, service_id in keys:
         hours, units = month.billed[(client_id, service_id)]
         service = services[service_id]
         quantity = rules.hundredths(hours if service.unit == Unit.HOUR else units)
         unit_price = prices.get((client_id, service_id), service.unit_price)
         lines_by_client[client_id].append(
-            InvoiceDraftLine(
-                service=service,
-                label=service.name,
-                quantity=quantity,
-                unit_price=unit_price,
-                vat_rate=vat_rate(ServiceKind(service.kind), on=last, sap_declared=sap_declared),
-                amount_excl_tax=to_cents(quantity * unit_price),
+            (
+                service_id,
+                service.name,
+                quantity,
+                unit_price,
+                rates[service.kind],
+                to_cents(quantity * unit_price),
             )
         )
     with transaction.atomic():
@@ -512,18 +565,17 @@ def _build_invoice_drafts(month: MonthHours, progress: Progress | None) -> None:
                 InvoiceDraft(
                     close=close,
                     client_id=client_id,
-                    total_excl_tax=sum((line.amount_excl_tax for line in lines), Decimal(0)),
+                    total_excl_tax=sum((line[-1] for line in lines), Decimal(0)),
                 )
                 for client_id, lines in lines_by_client.items()
             ],
             batch_size=BATCH_SIZE,
         )
-        draft_lines = []
-        for draft in drafts:
-            for line in lines_by_client[draft.client_id]:
-                line.draft = draft
-                draft_lines.append(line)
-        InvoiceDraftLine.objects.bulk_create(draft_lines, batch_size=BATCH_SIZE)
+        _insert_rows(
+            InvoiceDraftLine,
+            DRAFT_LINE_FIELDS,
+            ((draft.pk, *line) for draft in drafts for line in lines_by_client[draft.client_id]),
+        )
     _set_progress(close, 40, "Brouillons de facture établis", progress)
 
 
@@ -587,7 +639,7 @@ def _build_payroll(month: MonthHours, progress: Progress | None) -> None:
             travel,
         )
 
-    payroll = [variables(person_id) for person_id in sorted(set(weeks) | set(absences))]
+    payroll = (variables(person_id) for person_id in sorted(set(weeks) | set(absences)))
     with transaction.atomic():
         close.payroll.all().delete()
         _insert_rows(PayrollVariables, PAYROLL_FIELDS, payroll)
@@ -640,9 +692,9 @@ def _build_asp_follow_ups(month: MonthHours, progress: Progress | None) -> None:
             rules.etp_share(worked),
         )
 
-    follow_ups = [
+    follow_ups = (
         follow_up(contract) for person_id in sorted(contracts) for contract in contracts[person_id]
-    ]
+    )
     with transaction.atomic():
         close.asp_follow_ups.all().delete()
         _insert_rows(AspMonthlyFollowUp, ASP_FIELDS, follow_ups)

@@ -189,6 +189,13 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["entity", "day"]),
             models.Index(fields=["person", "day"]),
+            # The hours still to validate: few at any time, looked up by the validation queue
+            # and by the monthly close, which refuses a month that has any.
+            models.Index(
+                fields=["entity", "day"],
+                condition=models.Q(status=EntryStatus.DECLARED),
+                name="entry_declared_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
