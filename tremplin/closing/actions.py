@@ -128,7 +128,6 @@ PAYROLL_FIELDS = (
 )
 ASP_FIELDS = (
     "close",
-    "person",
     "contract",
     "hours_worked",
     "hours_invoiced",
@@ -683,7 +682,6 @@ def _build_asp_follow_ups(month: MonthHours, progress: Progress | None) -> None:
         worked = rules.hundredths(worked_hundredths)
         return (
             close.pk,
-            contract.person_id,
             contract.pk,
             worked,
             rules.hundredths(invoiced),

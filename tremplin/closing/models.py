@@ -4,8 +4,13 @@ variables and the ASP monthly follow-up per insertion worker.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import connections, models
+
+if TYPE_CHECKING:
+    from tremplin.people.models import Person
 
 
 class CloseStatus(models.TextChoices):
@@ -156,7 +161,7 @@ class AspMonthlyFollowUp(models.Model):
     close = models.ForeignKey(
         MonthlyClose, on_delete=models.CASCADE, related_name="asp_follow_ups", db_index=False
     )
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # The worker is the contract's: ``person`` below.
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="+")
     hours_worked = models.DecimalField(max_digits=7, decimal_places=2)
     hours_invoiced = models.DecimalField(max_digits=7, decimal_places=2)
@@ -168,10 +173,12 @@ class AspMonthlyFollowUp(models.Model):
         verbose_name = "suivi mensuel ASP"
         verbose_name_plural = "suivis mensuels ASP"
         constraints = [
-            models.UniqueConstraint(
-                fields=["close", "person", "contract"], name="asp_one_per_contract"
-            )
+            models.UniqueConstraint(fields=["close", "contract"], name="asp_one_per_contract")
         ]
 
     def __str__(self) -> str:
         return f"Suivi ASP {self.person} — {self.close}"
+
+    @property
+    def person(self) -> Person:
+        return self.contract.person

@@ -156,8 +156,8 @@ def close(request: HttpRequest, entity_slug: str, year: int, month: int) -> Http
             "payroll": monthly_close.payroll.select_related("person").order_by(
                 "person__birth_name", "person__first_name"
             ),
-            "asp": monthly_close.asp_follow_ups.select_related("person", "contract").order_by(
-                "person__birth_name", "person__first_name", "contract__start"
+            "asp": monthly_close.asp_follow_ups.select_related("contract__person").order_by(
+                "contract__person__birth_name", "contract__person__first_name", "contract__start"
             ),
         }
     return render(request, "closing/close.html", context)
@@ -248,7 +248,7 @@ def asp_csv(request: HttpRequest, entity_slug: str, year: int, month: int) -> Ht
     audit.log_access(request, monthly_close, "closing.asp_exported")
     rows: list[list[object]] = [
         [
-            f.person_id,
+            f.contract.person_id,
             (f.person.usual_name or f.person.birth_name).upper(),
             f.person.first_name,
             f.contract.get_kind_display(),
@@ -261,8 +261,10 @@ def asp_csv(request: HttpRequest, entity_slug: str, year: int, month: int) -> Ht
             f.etp_share,
         ]
         for f in AspMonthlyFollowUp.objects.filter(close=monthly_close)
-        .select_related("person", "contract")
-        .order_by("person__birth_name", "person__first_name", "contract__start", "pk")
+        .select_related("contract__person")
+        .order_by(
+            "contract__person__birth_name", "contract__person__first_name", "contract__start", "pk"
+        )
     ]
     header = [
         "Identifiant",

@@ -114,7 +114,7 @@ def snapshot(close: MonthlyClose) -> list[Any]:
         ),
         sorted(
             AspMonthlyFollowUp.objects.filter(close=close).values_list(
-                "person_id",
+                "contract__person_id",
                 "contract_id",
                 "hours_worked",
                 "hours_invoiced",
