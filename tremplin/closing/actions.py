@@ -37,7 +37,13 @@ from tremplin.contracts.rules import PostType
 from tremplin.core import audit
 from tremplin.core.money import to_cents
 from tremplin.orders.models import Absence, ClientPrice, Order, Service
-from tremplin.orders.rules import ServiceKind, Unit, is_public_holiday, vat_rate
+from tremplin.orders.rules import (
+    ServiceKind,
+    Unit,
+    holiday_subdivision,
+    is_public_holiday,
+    vat_rate,
+)
 from tremplin.people.models import Person
 from tremplin.timesheets.models import EntryStatus, TimeEntry
 
@@ -395,7 +401,7 @@ def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | 
     first, last = rules.month_bounds(close.year, close.month)
     week_start = first - timedelta(days=first.weekday())
     month_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    subdivision = rules.holiday_subdivision(close.entity.postal_code)
+    subdivision = holiday_subdivision(close.entity.postal_code)
     holidays = frozenset(
         day
         for day in [week_start + timedelta(days=n) for n in range(first.weekday())] + month_days

@@ -169,13 +169,6 @@ def etp_share(hours: Decimal) -> Decimal:
     return (hours / FULL_TIME_MONTHLY_HOURS).quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
 
 
-def holiday_subdivision(postal_code: str) -> str | None:
-    """The ``holidays`` subdivision of Alsace-Moselle (extra holidays: Good Friday, 26 December;
-    Code du travail, L3134-13) from an establishment's postal code, else ``None``."""
-    department = postal_code[:2]
-    return department if department in {"57", "67", "68"} else None
-
-
 def parse_month(text: str) -> tuple[int, int]:
     """``"2026-10"`` → ``(2026, 10)``; ``ValueError`` with a French message otherwise."""
     year, _, month = text.partition("-")

@@ -108,8 +108,8 @@ def quote_required(monthly_price_ttc: Decimal, *, on: date) -> bool:
 
 
 def is_public_holiday(day: date, *, subdivision: str | None = None) -> bool:
-    """Whether ``day`` is a French public holiday (``subdivision`` "57", "67", "68" for
-    Alsace-Moselle's extra days; Code du travail L3133-1)."""
+    """Whether ``day`` is a French public holiday (Code du travail L3133-1) where
+    ``subdivision`` applies (``holiday_subdivision``; ``None``: mainland France)."""
     return day in public_holidays(day.year, subdivision)
 
 
@@ -297,11 +297,33 @@ def next_quote_number(numbers: Iterable[str], *, year: int) -> str:
     return f"{prefix}{max(used, default=0) + 1:04d}"
 
 
+# Subdivisions of ``holidays.France`` whose public holidays differ from mainland France's, by
+# the postal codes that lead to them: Alsace-Moselle's local law adds Good Friday and 26/12
+# (Code du travail, art. L3134-13); overseas, the abolition of slavery is a holiday on a date of
+# its own. Saint-Barthélemy and Saint-Martin share the 971 codes of Guadeloupe.
+HOLIDAY_SUBDIVISIONS_BY_POSTAL_CODE = {"97133": "BL", "97150": "MF"}
+HOLIDAY_SUBDIVISIONS_BY_PREFIX = {
+    "57": "57",  # Moselle
+    "67": "6AE",  # Bas-Rhin
+    "68": "6AE",  # Haut-Rhin
+    "971": "971",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "975": "PM",
+    "976": "976",
+}
+
+
 def holiday_subdivision(postal_code: str) -> str | None:
-    """The ``holidays`` subdivision of an address: "57", "67" or "68" in Alsace-Moselle, whose
-    local law adds Good Friday and 26/12 (Code du travail, art. L3134-13)."""
-    department = postal_code[:2]
-    return department if department in {"57", "67", "68"} else None
+    """The ``holidays.France`` subdivision of an address from its postal code, else ``None``
+    (mainland France)."""
+    code = postal_code.strip()
+    if code in HOLIDAY_SUBDIVISIONS_BY_POSTAL_CODE:
+        return HOLIDAY_SUBDIVISIONS_BY_POSTAL_CODE[code]
+    return HOLIDAY_SUBDIVISIONS_BY_PREFIX.get(code[:3]) or HOLIDAY_SUBDIVISIONS_BY_PREFIX.get(
+        code[:2]
+    )
 
 
 # --- Weeks ----------------------------------------------------------------------------------

@@ -241,12 +241,3 @@ def test_parse_month(text: str, expected: tuple[int, int]) -> None:
 def test_parse_month_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="Mois invalide"):
         rules.parse_month(text)
-
-
-@pytest.mark.parametrize(
-    ("postal_code", "expected"),
-    [("57000", "57"), ("67000", "67"), ("68100", "68"), ("79000", None)],
-    ids=["moselle", "bas_rhin", "haut_rhin", "deux_sevres"],
-)
-def test_holiday_subdivision(postal_code: str, expected: str | None) -> None:
-    assert rules.holiday_subdivision(postal_code) == expected

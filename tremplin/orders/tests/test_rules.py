@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
+import holidays
 import pytest
 
 from tremplin.orders import rules
@@ -281,6 +282,49 @@ def test_assignment_errors(changes: dict[str, object], expected: str | None) -> 
         assert len(errors) == 1 and expected in errors[0]
 
 
-def test_holiday_subdivision() -> None:
-    assert rules.holiday_subdivision("57000") == "57"
-    assert rules.holiday_subdivision("79000") is None
+@pytest.mark.parametrize(
+    ("postal_code", "expected"),
+    [
+        ("57000", "57"),
+        ("67000", "6AE"),
+        ("68100", "6AE"),
+        ("79000", None),
+        ("75011", None),
+        ("97110", "971"),
+        ("97133", "BL"),
+        ("97150", "MF"),
+        ("97200", "972"),
+        ("97300", "973"),
+        ("97400", "974"),
+        ("97500", "PM"),
+        ("97600", "976"),
+        ("", None),
+    ],
+    ids=str,
+)
+def test_holiday_subdivision(postal_code: str, expected: str | None) -> None:
+    assert rules.holiday_subdivision(postal_code) == expected
+
+
+def test_every_holiday_subdivision_is_one_the_calendar_knows() -> None:
+    known = set(holidays.France.subdivisions)
+    assert set(rules.HOLIDAY_SUBDIVISIONS_BY_PREFIX.values()) <= known
+    assert set(rules.HOLIDAY_SUBDIVISIONS_BY_POSTAL_CODE.values()) <= known
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "day", "holiday"),
+    [
+        ("67000", date(2026, 4, 3), True),  # Good Friday in Alsace
+        ("68100", date(2026, 12, 26), True),
+        ("57000", date(2026, 12, 26), True),
+        ("75011", date(2026, 12, 26), False),
+        ("97200", date(2026, 5, 22), True),  # abolition of slavery, Martinique
+        ("97400", date(2026, 12, 20), True),  # La Réunion
+        ("75011", date(2026, 12, 20), False),
+    ],
+    ids=str,
+)
+def test_public_holidays_follow_the_postal_code(postal_code: str, day: date, holiday: bool) -> None:
+    subdivision = rules.holiday_subdivision(postal_code)
+    assert rules.is_public_holiday(day, subdivision=subdivision) is holiday
