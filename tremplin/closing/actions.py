@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -230,9 +231,8 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
         month = _read_month(close, progress)
         if isinstance(month, str):
             return CloseResult(False, month)
-        _build_invoice_drafts(month, progress)
-        _build_payroll(month, progress)
-        _build_asp_follow_ups(month, progress)
+        _build_results(month)
+        _set_progress(close, 95, "Brouillons, variables de paie et suivi ASP établis", progress)
         with transaction.atomic():
             close.status = CloseStatus.CLOSED
             close.progress = 100
@@ -518,13 +518,42 @@ def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | 
     return month
 
 
+def _build_results(month: MonthHours) -> None:
+    """Phases (b) to (d): the invoice drafts, the payroll variables and the ASP follow-ups,
+    each written by its own transaction into its own tables.
+
+    On PostgreSQL, when the caller holds no transaction (a task, the command), the three run at
+    the same time, each on a connection of its own: the read used every core, and these writes
+    (their rows checked against their foreign keys at commit) each keep one server process
+    busy. Inside a transaction (tests), or on SQLite, which writes one transaction at a time,
+    they run one after the other. A failure of any of them fails the run.
+    """
+    builders = [_build_invoice_drafts, _build_payroll, _build_asp_follow_ups]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        for build in builders:
+            build(month)
+        return
+
+    def on_own_connection(build: Callable[[MonthHours], None]) -> None:
+        try:
+            build(month)
+        finally:
+            connection.close()  # this thread's
+
+    with ThreadPoolExecutor(max_workers=len(builders) - 1) as pool:
+        others = [pool.submit(on_own_connection, build) for build in builders[1:]]
+        builders[0](month)
+    for other in others:
+        other.result()
+
+
 def _sap_declared(entity: Entity, on: date) -> bool:
     return entity.sap_declarations.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=on), declared_on__lte=on
     ).exists()
 
 
-def _build_invoice_drafts(month: MonthHours, progress: Progress | None) -> None:
+def _build_invoice_drafts(month: MonthHours) -> None:
     """Phase (b): one draft per client, one line per service, priced on the month's last day."""
     close, last = month.close, month.last
     keys = sorted(month.billed)
@@ -581,10 +610,9 @@ def _build_invoice_drafts(month: MonthHours, progress: Progress | None) -> None:
             DRAFT_LINE_FIELDS,
             ((draft.pk, *line) for draft in drafts for line in lines_by_client[draft.client_id]),
         )
-    _set_progress(close, 40, "Brouillons de facture établis", progress)
 
 
-def _build_payroll(month: MonthHours, progress: Progress | None) -> None:
+def _build_payroll(month: MonthHours) -> None:
     """Phase (c): per worker, hours split for pay, Sunday and holiday hours, absences, travel."""
     close, first, last = month.close, month.first, month.last
     weeks = month.weeks
@@ -648,10 +676,9 @@ def _build_payroll(month: MonthHours, progress: Progress | None) -> None:
     with transaction.atomic():
         close.payroll.all().delete()
         _insert_rows(PayrollVariables, PAYROLL_FIELDS, payroll)
-    _set_progress(close, 80, "Variables de paie calculées", progress)
 
 
-def _build_asp_follow_ups(month: MonthHours, progress: Progress | None) -> None:
+def _build_asp_follow_ups(month: MonthHours) -> None:
     """Phase (d): per insertion contract running in the month, the ASP monthly follow-up."""
     close = month.close
     contracts: dict[int, list[_Contract]] = defaultdict(list)
@@ -702,7 +729,6 @@ def _build_asp_follow_ups(month: MonthHours, progress: Progress | None) -> None:
     with transaction.atomic():
         close.asp_follow_ups.all().delete()
         _insert_rows(AspMonthlyFollowUp, ASP_FIELDS, follow_ups)
-    _set_progress(close, 95, "Suivi mensuel ASP établi", progress)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from tremplin.closing import actions
 from tremplin.closing.models import (
@@ -227,7 +228,7 @@ def test_declared_entries_block_the_close_and_change_nothing(month: dict[str, An
 def test_rerun_after_a_failure_replaces_partial_results(
     month: dict[str, Any], monkeypatch: Any
 ) -> None:
-    def broken(close: MonthlyClose, progress: object) -> None:
+    def broken(month: object) -> None:
         raise RuntimeError("panne")
 
     monkeypatch.setattr(actions, "_build_asp_follow_ups", broken)
@@ -276,3 +277,18 @@ def test_entries_of_other_entities_are_ignored(month: dict[str, Any]) -> None:
     TimeEntryFactory(day=date(2026, 10, 6), declared=True, intervention=stranger)
     close = run(month["entity"])
     assert close.status == CloseStatus.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_written_side_by_side_match_those_written_one_after_the_other(
+    month: dict[str, Any],
+) -> None:
+    # Outside any transaction the three results are written at the same time on PostgreSQL,
+    # each on its own connection (one after the other on SQLite); inside one, in turn.
+    side_by_side = snapshot(run(month["entity"]))
+    close = MonthlyClose.objects.get(entity=month["entity"], year=2026, month=10)
+    actions.reopen_close(close, reason="contrôle", by=None)
+    with transaction.atomic():
+        one_after_the_other = snapshot(run(month["entity"]))
+    assert side_by_side == one_after_the_other
+    assert all(side_by_side)
