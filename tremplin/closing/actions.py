@@ -731,10 +731,26 @@ def _build_asp_follow_ups(month: MonthHours) -> None:
         _insert_rows(AspMonthlyFollowUp, ASP_FIELDS, follow_ups)
 
 
+@dataclass(frozen=True, slots=True)
+class Reopened:
+    unlocked: int  # entries of the month that can be changed again
+    drafts_deleted: int  # draft invoices prepared from the close, deleted
+    issued: int  # invoices issued from the close, kept as they are
+
+
 @transaction.atomic
-def reopen_close(close: MonthlyClose, *, reason: str, by: User | None) -> int:
+def reopen_close(close: MonthlyClose, *, reason: str, by: User | None) -> Reopened:
     """Reopen a closed (or failed) month: its hours can be changed again, its drafts, payroll
-    variables and ASP follow-ups are deleted. Returns how many entries were unlocked."""
+    variables and ASP follow-ups are deleted.
+
+    Draft invoices prepared from the close would keep its figures: they are deleted (each
+    audited), and the next close prepares them again. Invoices already issued from it stay as
+    they are (immutable); the next close does not invoice their clients again, so a difference
+    is corrected by a credit note or a further invoice.
+    """
+    from tremplin.invoicing import actions as invoicing
+    from tremplin.invoicing.models import InvoiceStatus
+
     close = MonthlyClose.objects.select_for_update().get(pk=close.pk)
     if close.status not in REOPENABLE:
         raise ValidationError(
@@ -742,6 +758,10 @@ def reopen_close(close: MonthlyClose, *, reason: str, by: User | None) -> int:
             f"(état : {close.get_status_display().lower()})."
         )
     unlocked = _month_entries(close, EntryStatus.VALIDATED).count()
+    drafts = list(close.invoices.filter(status=InvoiceStatus.DRAFT).order_by("pk"))
+    for draft in drafts:
+        invoicing.delete_draft(draft, by=by)
+    issued = close.invoices.filter(status=InvoiceStatus.ISSUED).count()
     close.invoice_drafts.all().delete()
     close.payroll.all().delete()
     close.asp_follow_ups.all().delete()
@@ -751,5 +771,15 @@ def reopen_close(close: MonthlyClose, *, reason: str, by: User | None) -> int:
     close.error = ""
     close.closed_at = None
     close.save(update_fields=["status", "progress", "step", "error", "closed_at"])
-    audit.log(close, "closing.reopened", by=by, data={"reason": reason, "unlocked": unlocked})
-    return unlocked
+    audit.log(
+        close,
+        "closing.reopened",
+        by=by,
+        data={
+            "reason": reason,
+            "unlocked": unlocked,
+            "draft_invoices_deleted": len(drafts),
+            "issued_invoices_kept": issued,
+        },
+    )
+    return Reopened(unlocked, len(drafts), issued)

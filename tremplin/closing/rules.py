@@ -189,3 +189,22 @@ def to_hundredths(value: Decimal) -> int:
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{value} : deux décimales au plus.")
     return int(scaled)
+
+
+def reopened_message(*, unlocked: int, drafts_deleted: int, issued: int) -> str:
+    """What a reopening did, in French: entries unlocked, draft invoices deleted, issued
+    invoices kept (the next close does not invoice their clients again)."""
+    parts = [f"{unlocked} relevé(s) d'heures à nouveau modifiable(s)"]
+    if drafts_deleted:
+        parts.append(
+            f"{drafts_deleted} facture(s) en brouillon issue(s) de la clôture supprimée(s), "
+            "à préparer à nouveau après la prochaine clôture"
+        )
+    message = "Le mois est rouvert : " + " ; ".join(parts) + "."
+    if issued:
+        message += (
+            f" {issued} facture(s) déjà émise(s) à partir de cette clôture reste(nt) inchangée(s)"
+            " : la prochaine clôture ne refacture pas ces clients ; corrigez un écart par un avoir"
+            " ou une facture complémentaire."
+        )
+    return message

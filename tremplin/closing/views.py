@@ -21,6 +21,7 @@ from tremplin.core import audit
 from tremplin.core.dates import today
 from tremplin.core.entities import entity_required, get_entity_or_404, require_roles
 from tremplin.core.money import to_cents
+from tremplin.invoicing.models import InvoiceStatus
 from tremplin.organisations.models import Entity
 from tremplin.timesheets.models import EntryStatus, TimeEntry
 
@@ -171,13 +172,18 @@ def reopen(request: HttpRequest, entity_slug: str, year: int, month: int) -> Htt
         raise Http404("Aucune clôture à rouvrir pour ce mois.")
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        unlocked = actions.reopen_close(
+        reopened = actions.reopen_close(
             monthly_close,
             reason=form.cleaned_data["reason"],
             by=request.user,  # type: ignore[arg-type]
         )
         messages.success(
-            request, f"Le mois est rouvert : {unlocked} relevé(s) d'heures à nouveau modifiable(s)."
+            request,
+            rules.reopened_message(
+                unlocked=reopened.unlocked,
+                drafts_deleted=reopened.drafts_deleted,
+                issued=reopened.issued,
+            ),
         )
         return redirect("closing:close", entity_slug=entity.slug, year=year, month=month)
     return render(
@@ -188,6 +194,7 @@ def reopen(request: HttpRequest, entity_slug: str, year: int, month: int) -> Htt
             "close": monthly_close,
             "form": form,
             "label": _month_label(year, month),
+            "invoices": _invoices_by_status(monthly_close),
         },
     )
 
@@ -280,3 +287,11 @@ def asp_csv(request: HttpRequest, entity_slug: str, year: int, month: int) -> Ht
         "Part ETP",
     ]
     return _csv_response(f"suivi-asp-{entity.slug}-{year}-{month:02d}.csv", header, rows)
+
+
+def _invoices_by_status(monthly_close: MonthlyClose) -> dict[str, int]:
+    """How many invoices were made from a close, by status (draft, issued)."""
+    counts = {InvoiceStatus.DRAFT.value: 0, InvoiceStatus.ISSUED.value: 0}
+    for row in monthly_close.invoices.order_by().values("status").annotate(count=Count("pk")):
+        counts[row["status"]] = row["count"]
+    return counts

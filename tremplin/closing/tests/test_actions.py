@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tremplin.closing import actions
+from tremplin.closing import actions, rules
 from tremplin.closing.models import (
     AspMonthlyFollowUp,
     CloseStatus,
@@ -250,9 +250,9 @@ def test_rerun_after_a_failure_replaces_partial_results(
 def test_reopen_unlocks_and_deletes_results(month: dict[str, Any]) -> None:
     close = run(month["entity"])
     before = snapshot(close)
-    unlocked = actions.reopen_close(close, reason="Erreur de saisie chez Client 1", by=None)
+    reopened = actions.reopen_close(close, reason="Erreur de saisie chez Client 1", by=None)
     close.refresh_from_db()
-    assert unlocked == 8
+    assert reopened == actions.Reopened(unlocked=8, drafts_deleted=0, issued=0)
     assert close.status == CloseStatus.REOPENED
     assert snapshot(close) == [[], [], []]
     assert not TimeEntry.objects.locked().exists()
@@ -292,3 +292,38 @@ def test_results_written_side_by_side_match_those_written_one_after_the_other(
         one_after_the_other = snapshot(run(month["entity"]))
     assert side_by_side == one_after_the_other
     assert all(side_by_side)
+
+
+def test_reopen_deletes_the_draft_invoices_of_the_close_and_keeps_the_issued_ones(
+    month: dict[str, Any],
+) -> None:
+    from tremplin.clients.rules import french_vat_number
+    from tremplin.invoicing import actions as invoicing
+    from tremplin.invoicing.models import Invoice, InvoiceStatus
+
+    entity = month["entity"]
+    entity.vat_number = french_vat_number(entity.siren)  # to issue invoices
+    entity.save()
+    close = run(entity)
+    kept, dropped = sorted(invoicing.invoices_from_close(close, by=None), key=lambda i: i.pk)
+    invoicing.issue_invoice(kept, by=None)
+    reopened = actions.reopen_close(close, reason="Heures du 14/10 à corriger", by=None)
+    assert reopened == actions.Reopened(unlocked=8, drafts_deleted=1, issued=1)
+    assert list(Invoice.objects.filter(close=close).values_list("pk", "status")) == [
+        (kept.pk, InvoiceStatus.ISSUED)
+    ]
+    entry = AuditEntry.objects.filter(object_id=str(close.pk), action="closing.reopened").get()
+    assert (entry.data["draft_invoices_deleted"], entry.data["issued_invoices_kept"]) == (1, 1)
+    assert AuditEntry.objects.filter(action="invoicing.draft_deleted").count() == 1
+    # Closed again, the month's drafts are prepared again for the client not yet invoiced only.
+    close = run(entity)
+    again = invoicing.invoices_from_close(close, by=None)
+    assert {i.client_id for i in again} == {kept.client_id, dropped.client_id}
+    assert next(i for i in again if i.client_id == kept.client_id).pk == kept.pk
+    assert rules.reopened_message(unlocked=8, drafts_deleted=1, issued=1) == (
+        "Le mois est rouvert : 8 relevé(s) d'heures à nouveau modifiable(s) ; 1 facture(s) en "
+        "brouillon issue(s) de la clôture supprimée(s), à préparer à nouveau après la prochaine "
+        "clôture. 1 facture(s) déjà émise(s) à partir de cette clôture reste(nt) inchangée(s) : "
+        "la prochaine clôture ne refacture pas ces clients ; corrigez un écart par un avoir ou "
+        "une facture complémentaire."
+    )

@@ -35,8 +35,9 @@ def test_close_then_reopen_from_the_command_line() -> None:
         "--reopen",
         "--reason",
         "Correction des heures",
-        stdout=io.StringIO(),
+        stdout=(reopened := io.StringIO()),
     )
+    assert "10/2026 : Le mois est rouvert : 1 relevé(s) d'heures" in reopened.getvalue()
     assert MonthlyClose.objects.get().status == CloseStatus.REOPENED
     assert TimeEntry.objects.get().status == EntryStatus.VALIDATED
 

@@ -76,7 +76,7 @@ def test_no_write_reaches_the_hours_of_a_closed_month(closed: dict[str, Any]) ->
 
 
 def test_the_hours_of_a_reopened_month_change_again(closed: dict[str, Any]) -> None:
-    assert actions.reopen_close(closed["close"], reason="Heures oubliées", by=None) == 1
+    assert actions.reopen_close(closed["close"], reason="Heures oubliées", by=None).unlocked == 1
     entry = TimeEntry.objects.get(pk=closed["entry"].pk)
     entry.hours = Decimal(4)
     entry.save()

@@ -11,11 +11,13 @@ from django.urls import reverse
 
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
+from tremplin.clients.rules import french_vat_number
 from tremplin.closing import actions
 from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.closing.tests.factories import TimeEntryFactory
 from tremplin.contracts.tests.factories import ContractFactory
 from tremplin.core.models import AccessLogEntry
+from tremplin.invoicing.tests.factories import InvoiceFactory, issued_invoice
 from tremplin.people.tests.factories import PersonFactory
 from tremplin.timesheets.models import EntryStatus, TimeEntry
 
@@ -175,6 +177,31 @@ def test_reopen_with_a_reason(client: Any, closed: dict[str, Any]) -> None:
     assert closed["close"].status == CloseStatus.REOPENED
     assert TimeEntry.objects.get().status == EntryStatus.VALIDATED
     assert not TimeEntry.objects.locked().exists()
+
+
+def test_reopen_page_says_what_happens_to_the_invoices_of_the_close(
+    client: Any, closed: dict[str, Any]
+) -> None:
+    entity, close = closed["entity"], closed["close"]
+    client.force_login(user_with_role(Role.ACCOUNTANT, entity))
+    page = client.get(url("reopen", entity)).content.decode()
+    assert 'id="draft-invoices"' not in page and 'id="issued-invoices"' not in page
+    entity.vat_number = french_vat_number(entity.siren)  # to issue an invoice
+    entity.save()
+    issued_invoice(entity=entity, close=close)
+    InvoiceFactory(entity=entity, close=close)
+    InvoiceFactory(entity=entity, close=close)
+    page = client.get(url("reopen", entity)).content.decode()
+    assert "2 factures en brouillon préparées à partir de cette clôture seront supprimées" in page
+    assert "1 facture déjà émise à partir de cette clôture reste inchangée" in page
+    response = client.post(
+        url("reopen", entity), {"reason": "Heures oubliées du 6/10"}, follow=True
+    )
+    text = response.content.decode()
+    assert "Le mois est rouvert : 1 relevé(s)" in text
+    assert "2 facture(s) en brouillon issue(s) de la clôture supprimée(s)" in text
+    assert "1 facture(s) déjà émise(s) à partir de cette clôture reste(nt) inchangée(s)" in text
+    assert close.invoices.get().is_issued
 
 
 def test_unknown_month_is_404(client: Any, closed: dict[str, Any]) -> None:

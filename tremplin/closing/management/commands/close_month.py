@@ -63,11 +63,12 @@ class Command(BaseCommand):
         if close is None:
             raise CommandError(f"Le mois {month:02d}/{year} n'a pas été clôturé.")
         try:
-            unlocked = actions.reopen_close(close, reason=reason, by=None)
+            reopened = actions.reopen_close(close, reason=reason, by=None)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Mois {month:02d}/{year} rouvert : {unlocked} relevé(s) déverrouillé(s)."
-            )
+        message = rules.reopened_message(
+            unlocked=reopened.unlocked,
+            drafts_deleted=reopened.drafts_deleted,
+            issued=reopened.issued,
         )
+        self.stdout.write(self.style.SUCCESS(f"{month:02d}/{year} : {message}"))
