@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# A test still running after this many seconds stops its whole process, with every thread's
+# stack printed (TREMPLIN_TEST_TIMEOUT to change it, 0 to turn it off). faulthandler's own
+# thread needs no interpreter lock, so this fires even when a deadlock froze the interpreter,
+# where a timer in Python would wait for ever. Under xdist the run goes on without the process
+# and names the test that was running.
+TEST_TIMEOUT_SECONDS = float(os.environ.get("TREMPLIN_TEST_TIMEOUT", "600"))
+
+
+STDERR_COPY = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A copy of the real standard error: while a test runs, pytest captures descriptor 2.
+    config.stash[STDERR_COPY] = os.dup(sys.__stderr__.fileno() if sys.__stderr__ else 2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    os.close(config.stash[STDERR_COPY])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    if TEST_TIMEOUT_SECONDS <= 0:
+        yield
+        return
+    faulthandler.dump_traceback_later(
+        TEST_TIMEOUT_SECONDS, exit=True, file=item.config.stash[STDERR_COPY]
+    )
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 class InvalidTemplateVariable(str):
@@ -44,10 +81,15 @@ def page(live_server: Any) -> Any:
     """A Chromium page (Debian's /usr/bin/chromium, never a downloaded browser).
 
     Skips when no Chromium is installed, unless TREMPLIN_REQUIRE_BROWSER=1 (CI), where a
-    missing browser is a failure.
+    missing browser is a failure. On the in-memory SQLite database, the live server's threads
+    use the test's own connection: every use of it is serialised for the journey
+    (``tremplin.core.tests.shared_sqlite`` says why).
     """
-    import os
     import shutil
+
+    from django.db import connections
+
+    from tremplin.core.tests.shared_sqlite import serialised
 
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not executable:
@@ -60,7 +102,7 @@ def page(live_server: Any) -> Any:
     # synchronously to prepare data, which Django allows only when told so.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
-        with sync_playwright() as playwright:
+        with serialised(connections["default"]), sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             context = browser.new_context(locale="fr-FR", base_url=live_server.url)
             yield context.new_page()
