@@ -3,13 +3,16 @@
 The direction opens the group dashboard, goes to the economics pages, runs the allocation of the
 year's shared functions and reads the recharge statement, then creates a scenario moving three
 insertion workers of the association to a CDI in the SAP company and compares it with the base.
-A screenshot of the comparison goes to ``docs/screenshots/economics-scenario.png``.
+The journey takes a screenshot of the comparison; with ``TREMPLIN_UPDATE_SCREENSHOTS=1`` it
+replaces ``docs/screenshots/economics-scenario.png`` (otherwise it stays in the test's temporary
+folder, so that a run leaves the work tree as it was).
 
 Time cannot be frozen across the live server's thread: every date is relative to ``today()``.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +47,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "economics-scenario.png"
 
 
-def test_allocation_run_and_scenario_comparison(page: Page, live_server: Any) -> None:
+def test_allocation_run_and_scenario_comparison(
+    page: Page, live_server: Any, tmp_path: Path
+) -> None:
     day = today()
     year_start = date(day.year, 1, 1)
     group = GroupFactory(name="Groupe Élan")
@@ -141,6 +146,8 @@ def test_allocation_run_and_scenario_comparison(page: Page, live_server: Any) ->
     assert len(scenario.changes[0]["person_ids"]) == 3
 
     page.locator("#compare-title").scroll_into_view_if_needed()
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size < 300_000
+    update = os.environ.get("TREMPLIN_UPDATE_SCREENSHOTS") == "1"
+    screenshot = SCREENSHOT if update else tmp_path / SCREENSHOT.name
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size < 300_000
