@@ -15,7 +15,6 @@ the one whose certificates the demo established.
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from decimal import Decimal
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import facturx
-import pypdf
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -35,6 +33,7 @@ from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.closing.rules import month_bounds, previous_month
 from tremplin.core.dates import today
 from tremplin.core.money import format_euros
+from tremplin.core.tests.pdf import pdf_text, plain_spaces
 from tremplin.core.tests.tasks_worker import run_db_worker
 from tremplin.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from tremplin.organisations.models import Entity
@@ -65,17 +64,6 @@ def downloaded_bytes(page: Page, link: Locator) -> tuple[str, bytes]:
         link.click()
     download = download_info.value
     return download.suggested_filename, Path(download.path()).read_bytes()
-
-
-def plain_spaces(text: str) -> str:
-    """Text with its no-break spaces (thousands, before "€") as plain ones: how a PDF's text
-    extraction gives them back depends on the extractor and the font."""
-    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
-
-
-def pdf_text(content: bytes) -> str:
-    pages = pypdf.PdfReader(io.BytesIO(content)).pages
-    return plain_spaces(" ".join(page.extract_text() for page in pages))
 
 
 def test_the_accountant_closes_invoices_credits_and_certifies(page: Page, settings: Any) -> None:

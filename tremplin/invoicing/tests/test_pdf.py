@@ -4,8 +4,6 @@ the download views (roles, drafts, a French page when the configuration is incom
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from datetime import date
 from typing import Any
 
@@ -18,6 +16,7 @@ from django.urls import reverse
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
 from tremplin.clients.tests.factories import ClientFactory
+from tremplin.core.tests.pdf import pdf_text
 from tremplin.invoicing import actions
 from tremplin.invoicing.facturx import build_xml, document_from_invoice
 from tremplin.invoicing.models import Invoice
@@ -33,18 +32,6 @@ pytestmark = pytest.mark.django_db
 def _april_2026() -> Any:
     with time_machine.travel(date(2026, 4, 10), tick=False):
         yield
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text of a PDF, by poppler's pdftotext when installed (CI), else by pypdf."""
-    executable = shutil.which("pdftotext")
-    if executable:
-        result = subprocess.run([executable, "-", "-"], input=pdf, capture_output=True, check=True)
-        text = result.stdout.decode()
-    else:
-        reader = pypdf.PdfReader(io.BytesIO(pdf))
-        text = " ".join(page.extract_text() for page in reader.pages)
-    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
 
 
 def test_the_pdf_is_pdf_a_3_with_the_factur_x_xml_embedded() -> None:
