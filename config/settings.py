@@ -8,6 +8,7 @@ Development defaults work out of the box (SQLite, DEBUG on). Production sets at 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -221,6 +222,9 @@ AXES_RESET_ON_SUCCESS = True
 
 # Background work: django.tasks with the database backend (no broker, no in-process state).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A run "en cours" with no progress for this long is taken as interrupted and may be started
+# again (monthly close).
+TREMPLIN_STALLED_RUN_AFTER = timedelta(minutes=env_int("STALLED_RUN_MINUTES", 30))
 
 # URSSAF API Tiers de prestation (avance immédiate of the SAP tax credit): the API's address and
 # the credentials URSSAF delivers; unset, the feature shows as not configured.

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, Q, Sum, Value, When
@@ -60,6 +61,16 @@ DECLARED_NAMES_SHOWN = 10
 # Statuses a run may start from; a running close is left alone, a closed one must be reopened.
 STARTABLE = frozenset({CloseStatus.FAILED, CloseStatus.REOPENED})
 REOPENABLE = frozenset({CloseStatus.CLOSED, CloseStatus.FAILED})
+
+
+class Superseded(Exception):
+    """The close was started again while this run was taken as interrupted: this run stops."""
+
+
+SUPERSEDED_MESSAGE = (
+    "Cette exécution de la clôture a été remplacée par une relance : elle s'arrête sans rien"
+    " changer."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +182,15 @@ def _insert_rows(
 
 
 def _set_progress(close: MonthlyClose, percent: int, step: str, progress: Progress | None) -> None:
-    # Outside any transaction of the run: the page polling the close sees it at once.
-    MonthlyClose.objects.filter(pk=close.pk).update(progress=percent, step=step)
-    close.progress, close.step = percent, step
+    # Outside any transaction of the run: the page polling the close sees it at once. Each
+    # step is also a sign of life; none is written once the close was started again.
+    now = timezone.now()
+    updated = MonthlyClose.objects.filter(
+        pk=close.pk, attempt=close.attempt, status=CloseStatus.RUNNING
+    ).update(progress=percent, step=step, progress_at=now)
+    if not updated:
+        raise Superseded
+    close.progress, close.step, close.progress_at = percent, step, now
     if progress is not None:
         progress(percent, step)
 
@@ -184,7 +201,10 @@ def start_close(
 ) -> MonthlyClose:
     """Mark the month of ``entity`` as being closed and queue the run (``tasks.run_close``).
 
-    A closed month must be reopened first; a month being closed is left to its run.
+    A closed month must be reopened first; a month being closed is left to its run, unless the
+    run shows no progress for ``TREMPLIN_STALLED_RUN_AFTER`` (``rules.run_stalled``): the close
+    then starts again as a new attempt, and the old run, should it go on, stops at its next step
+    without writing anything more.
     """
     close, created = MonthlyClose.objects.select_for_update().get_or_create(
         entity=entity, year=year, month=month, defaults={"started_by": by}
@@ -195,8 +215,29 @@ def start_close(
         raise ValidationError(
             f"Le mois {month:02d}/{year} est déjà clôturé : rouvrez-le pour le clôturer à nouveau."
         )
-    if not created and close.status not in STARTABLE:
+    now = timezone.now()
+    restarted = (
+        not created
+        and close.status == CloseStatus.RUNNING
+        and rules.run_stalled(close.last_progress, now, after=settings.TREMPLIN_STALLED_RUN_AFTER)
+    )
+    if not created and close.status not in STARTABLE and not restarted:
         raise ValidationError(f"La clôture de {month:02d}/{year} est déjà en cours.")
+    if restarted:
+        audit.log(
+            close,
+            "closing.close_restarted",
+            by=by,
+            data={
+                "attempt": close.attempt,
+                "progress": close.progress,
+                "step": close.step,
+                "last_progress": close.last_progress.isoformat(),
+            },
+        )
+    if not created:
+        close.attempt += 1
+    close.progress_at = now
     close.status = CloseStatus.RUNNING
     close.progress = 0
     close.step = "En attente de traitement"
@@ -208,12 +249,14 @@ def start_close(
     if run_in_background:
         from tremplin.closing.tasks import run_close
 
-        close_id = close.pk
-        transaction.on_commit(lambda: run_close.enqueue(close_id))
+        close_id, attempt = close.pk, close.attempt
+        transaction.on_commit(lambda: run_close.enqueue(close_id, attempt))
     return close
 
 
-def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> CloseResult:
+def close_month(
+    close: MonthlyClose, *, attempt: int | None = None, progress: Progress | None = None
+) -> CloseResult:
     """Close one month of one entity: read its validated hours, then build invoice drafts,
     payroll variables and the ASP monthly follow-up; status CLOSED at the end, which keeps the
     month's hours locked until it is reopened.
@@ -221,12 +264,17 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
     Idempotent: a closed month is left as it is (and the result says so); each phase deletes
     the results of an earlier attempt before writing its own. Declared (unvalidated) hours
     block the close: status FAILED, nothing else changed.
+
+    ``attempt`` is the start this run was queued for (``start_close``): when the close was
+    started again since, the run stops without changing anything (``SUPERSEDED_MESSAGE``).
     """
     close.refresh_from_db()
     if close.status == CloseStatus.CLOSED:
         return CloseResult(
             False, f"Le mois {close.month:02d}/{close.year} est déjà clôturé : rien n'a changé."
         )
+    if attempt is not None and attempt != close.attempt:
+        return CloseResult(False, SUPERSEDED_MESSAGE)
     try:
         month = _read_month(close, progress)
         if isinstance(month, str):
@@ -234,6 +282,11 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
         _build_results(month)
         _set_progress(close, 95, "Brouillons, variables de paie et suivi ASP établis", progress)
         with transaction.atomic():
+            current = MonthlyClose.objects.select_for_update().filter(
+                pk=close.pk, attempt=close.attempt, status=CloseStatus.RUNNING
+            )
+            if not current.exists():
+                raise Superseded
             close.status = CloseStatus.CLOSED
             close.progress = 100
             close.step = "Clôture terminée"
@@ -249,6 +302,8 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
                     "asp": close.asp_follow_ups.count(),
                 },
             )
+    except Superseded:
+        return CloseResult(False, SUPERSEDED_MESSAGE)
     except Exception as exc:
         _fail(close, f"Erreur inattendue pendant la clôture : {exc}")
         raise
@@ -258,8 +313,13 @@ def close_month(close: MonthlyClose, *, progress: Progress | None = None) -> Clo
 
 
 def _fail(close: MonthlyClose, message: str) -> None:
+    """Mark the run failed, unless the close was started again since (its new attempt runs)."""
     with transaction.atomic():
-        MonthlyClose.objects.filter(pk=close.pk).update(status=CloseStatus.FAILED, error=message)
+        failed = MonthlyClose.objects.filter(pk=close.pk, attempt=close.attempt).update(
+            status=CloseStatus.FAILED, error=message
+        )
+        if not failed:
+            return
         close.status, close.error = CloseStatus.FAILED, message
         audit.log(close, "closing.close_failed", by=close.started_by, data={"error": message})
 
@@ -450,7 +510,11 @@ def _read_month(close: MonthlyClose, progress: Progress | None) -> MonthHours | 
     billed, weeks, extras = month.billed, month.weeks, month.extras
     worked, orders = month.worked, month.orders
     with transaction.atomic(), connection.cursor() as cursor:
-        MonthlyClose.objects.select_for_update().filter(pk=close.pk).first()
+        current = MonthlyClose.objects.select_for_update().filter(
+            pk=close.pk, attempt=close.attempt, status=CloseStatus.RUNNING
+        )
+        if current.first() is None:
+            raise Superseded
         # Hours still declared block the close (a partial index finds them at once).
         if entries.filter(status=EntryStatus.DECLARED).exists():
             message = _declared_message(close)

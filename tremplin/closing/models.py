@@ -4,6 +4,7 @@ variables and the ASP monthly follow-up per insertion worker.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -68,6 +69,11 @@ class MonthlyClose(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
+    # The last sign of life of the run (queued, or a step reached): see rules.run_stalled.
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
+    # Each start (or restart of an interrupted run) is a new attempt: a run whose attempt is no
+    # longer the close's stops without writing its status.
+    attempt = models.PositiveIntegerField("tentative", default=1)
     closed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
@@ -86,6 +92,10 @@ class MonthlyClose(models.Model):
 
     def __str__(self) -> str:
         return f"Clôture {self.month:02d}/{self.year} — {self.entity}"
+
+    @property
+    def last_progress(self) -> datetime:
+        return self.progress_at or self.started_at
 
 
 class InvoiceDraft(models.Model):

@@ -3,11 +3,13 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from tremplin.closing import actions, rules
 from tremplin.closing.forms import ReopenForm
@@ -50,6 +52,15 @@ def _close_or_none(entity: Entity, year: int, month: int) -> MonthlyClose | None
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         raise Http404("Mois inconnu.")
     return MonthlyClose.objects.filter(entity=entity, year=year, month=month).first()
+
+
+def _stalled_message(monthly_close: MonthlyClose | None) -> str:
+    """Why a close still "en cours" may be started again, or "" while it shows progress."""
+    if monthly_close is None or not rules.run_stalled(
+        monthly_close.last_progress, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER
+    ):
+        return ""
+    return rules.stalled_message(timezone.localtime(monthly_close.last_progress))
 
 
 def _closed_or_404(entity: Entity, year: int, month: int) -> MonthlyClose:
@@ -103,12 +114,15 @@ def close(request: HttpRequest, entity_slug: str, year: int, month: int) -> Http
             messages.error(request, " ".join(exc.messages))
         return redirect("closing:close", entity_slug=entity.slug, year=year, month=month)
     running = monthly_close is not None and monthly_close.status == CloseStatus.RUNNING
+    progress_context = {
+        "close": monthly_close,
+        "running": running,
+        "entity": entity,
+        "label": _month_label(year, month),
+        "stalled_message": _stalled_message(monthly_close) if running else "",
+    }
     if request.htmx:  # type: ignore[attr-defined]
-        response = render(
-            request,
-            "closing/close.html#progress",
-            {"close": monthly_close, "running": running, "entity": entity},
-        )
+        response = render(request, "closing/close.html#progress", progress_context)
         if not running:
             response["HX-Refresh"] = "true"  # the run is over: show its results
         return response
@@ -122,13 +136,9 @@ def close(request: HttpRequest, entity_slug: str, year: int, month: int) -> Http
     counts["locked"] = counts["validated"] if closed else 0
     if closed:
         counts["validated"] = 0
-    context = {
-        "entity": entity,
+    context = progress_context | {
         "year": year,
         "month": month,
-        "label": _month_label(year, month),
-        "close": monthly_close,
-        "running": running,
         "counts": counts,
         "can_start": monthly_close is None or monthly_close.status in actions.STARTABLE,
         "can_reopen": bool(held & rules.REOPEN_ROLES)

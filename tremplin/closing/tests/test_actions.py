@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -327,3 +328,81 @@ def test_reopen_deletes_the_draft_invoices_of_the_close_and_keeps_the_issued_one
         "la prochaine clôture ne refacture pas ces clients ; corrigez un écart par un avoir ou "
         "une facture complémentaire."
     )
+
+
+# --- Interrupted runs ----------------------------------------------------------------------------
+
+STALLED = timedelta(minutes=31)  # beyond TREMPLIN_STALLED_RUN_AFTER (30 minutes)
+
+
+def started(entity: Any) -> MonthlyClose:
+    return actions.start_close(entity, year=2026, month=10, by=None, run_in_background=False)
+
+
+def test_a_running_close_is_left_to_its_run_while_it_shows_progress(
+    month: dict[str, Any],
+) -> None:
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        started(month["entity"])
+        clock.shift(timedelta(minutes=29))
+        with pytest.raises(ValidationError, match="déjà en cours"):
+            started(month["entity"])
+    close = MonthlyClose.objects.get()
+    assert close.attempt == 1
+    assert not AuditEntry.objects.filter(action="closing.close_restarted").exists()
+
+
+def test_a_close_without_progress_starts_again_and_its_old_run_stops(
+    month: dict[str, Any], django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        first = started(month["entity"])  # its worker never came
+        clock.shift(STALLED)
+        with django_capture_on_commit_callbacks(execute=True):
+            again = actions.start_close(month["entity"], year=2026, month=10, by=None)
+    assert again.pk == first.pk and again.attempt == 2 and again.status == CloseStatus.RUNNING
+    assert again.progress_at == datetime(2026, 11, 2, 9, 31, tzinfo=UTC)
+    restarted = AuditEntry.objects.get(action="closing.close_restarted")
+    assert restarted.data["attempt"] == 1 and restarted.data["step"] == "En attente de traitement"
+    from tremplin.closing.tasks import run_close
+
+    queued = run_close.get_backend().results
+    assert [result.args for result in queued] == [[first.pk, 2]]
+    # The first run, should its worker come back, changes nothing; the second one closes.
+    stale = actions.close_month(first, attempt=1)
+    assert stale == actions.CloseResult(False, actions.SUPERSEDED_MESSAGE)
+    assert snapshot(first) == [[], [], []]
+    assert MonthlyClose.objects.get().status == CloseStatus.RUNNING
+    assert actions.close_month(again, attempt=2).changed
+    assert MonthlyClose.objects.get().status == CloseStatus.CLOSED
+
+
+def test_a_run_overtaken_during_its_work_stops_at_its_next_step(month: dict[str, Any]) -> None:
+    close = started(month["entity"])
+
+    def restarted_meanwhile(percent: int, step: str) -> None:
+        # The close was started again while this run was reading the month.
+        MonthlyClose.objects.filter(pk=close.pk).update(attempt=2)
+
+    result = actions.close_month(close, attempt=1, progress=restarted_meanwhile)
+    assert result.message == actions.SUPERSEDED_MESSAGE
+    close.refresh_from_db()
+    assert close.status == CloseStatus.RUNNING and close.attempt == 2 and close.error == ""
+    assert not AuditEntry.objects.filter(action="closing.month_closed").exists()
+
+
+def test_a_failure_of_an_overtaken_run_leaves_the_new_attempt_alone(
+    month: dict[str, Any], monkeypatch: Any
+) -> None:
+    close = started(month["entity"])
+
+    def broken(month: object) -> None:
+        MonthlyClose.objects.filter(pk=close.pk).update(attempt=2)
+        raise RuntimeError("panne")
+
+    monkeypatch.setattr(actions, "_build_asp_follow_ups", broken)
+    with pytest.raises(RuntimeError):
+        actions.close_month(close, attempt=1)
+    close.refresh_from_db()
+    assert close.status == CloseStatus.RUNNING and close.error == ""

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
+from tremplin.closing.actions import start_close
 from tremplin.closing.models import CloseStatus, MonthlyClose
 from tremplin.closing.tests.factories import TimeEntryFactory
 from tremplin.contracts.tests.factories import ContractFactory
@@ -54,3 +56,21 @@ def test_declared_hours_fail_the_command() -> None:
             "2026-10",
             stdout=io.StringIO(),
         )
+
+
+def test_the_command_starts_again_a_close_without_progress() -> None:
+    contract = ContractFactory(start=date(2026, 9, 1))
+    TimeEntryFactory(person=contract.person, day=date(2026, 10, 6))
+    slug = contract.entity.slug
+    with time_machine.travel(datetime(2026, 11, 2, 8, 0, tzinfo=UTC), tick=False) as clock:
+        start_close(contract.entity, year=2026, month=10, by=None)  # no worker takes it
+        clock.shift(timedelta(minutes=5))
+        with pytest.raises(CommandError, match="déjà en cours"):
+            call_command("close_month", "--entity", slug, "--month", "2026-10")
+        clock.shift(timedelta(minutes=30))
+        out = io.StringIO()
+        call_command("close_month", "--entity", slug, "--month", "2026-10", stdout=out)
+    assert "Aucune progression depuis le 02/11/2026 à 09:00" in out.getvalue()
+    assert "Relance (tentative 2)." in out.getvalue()
+    assert "est clôturé" in out.getvalue()
+    assert MonthlyClose.objects.get().status == CloseStatus.CLOSED

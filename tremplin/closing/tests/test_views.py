@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from tremplin.accounts.rules import Role
@@ -207,3 +208,28 @@ def test_reopen_page_says_what_happens_to_the_invoices_of_the_close(
 def test_unknown_month_is_404(client: Any, closed: dict[str, Any]) -> None:
     client.force_login(user_with_role(Role.ACCOUNTANT, closed["entity"]))
     assert client.get(f"/cloture/{closed['entity'].slug}/2026/13/").status_code == 404
+
+
+def test_a_close_without_progress_offers_to_start_it_again(
+    client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contract = ContractFactory.create(start=date(2026, 9, 1))
+    TimeEntryFactory(person=contract.person, day=date(2026, 10, 6))
+    entity = contract.entity
+    client.force_login(user_with_role(Role.ACCOUNTANT, entity))
+    with time_machine.travel(datetime(2026, 11, 2, 8, 0, tzinfo=UTC), tick=False) as clock:
+        actions.start_close(entity, year=2026, month=10, by=None, run_in_background=False)
+        clock.shift(timedelta(minutes=10))
+        partial = client.get(url("close", entity), headers={"HX-Request": "true"}).content
+        assert "Relancer" not in partial.decode()
+        clock.shift(timedelta(minutes=25))
+        fragment = client.get(url("close", entity), headers={"HX-Request": "true"}).content.decode()
+        # Paris time on the page; the poll slows down while nothing moves.
+        assert "Aucune progression depuis le 02/11/2026 à 09:00" in fragment
+        assert 'hx-trigger="every 30s"' in fragment
+        assert "Relancer la clôture de octobre 2026" in fragment
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url("close", entity))
+    assert response.status_code == 302
+    close = MonthlyClose.objects.get(entity=entity)
+    assert close.status == CloseStatus.CLOSED and close.attempt == 2

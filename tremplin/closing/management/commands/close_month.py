@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from tremplin.closing import actions, rules
 from tremplin.closing.models import MonthlyClose
@@ -44,7 +45,12 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        result = actions.close_month(close, progress=self._show)
+        if existing is not None and existing.status == actions.CloseStatus.RUNNING:
+            self.stdout.write(
+                rules.stalled_message(timezone.localtime(existing.last_progress))
+                + f" Relance (tentative {close.attempt})."
+            )
+        result = actions.close_month(close, attempt=close.attempt, progress=self._show)
         if close.status == actions.CloseStatus.FAILED:
             raise CommandError(result.message)
         self.stdout.write(self.style.SUCCESS(result.message))
