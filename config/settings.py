@@ -223,7 +223,7 @@ AXES_RESET_ON_SUCCESS = True
 # Background work: django.tasks with the database backend (no broker, no in-process state).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A run "en cours" with no progress for this long is taken as interrupted and may be started
-# again (monthly close).
+# again (monthly close, tax certificates; tremplin.core.runs).
 TREMPLIN_STALLED_RUN_AFTER = timedelta(minutes=env_int("STALLED_RUN_MINUTES", 30))
 
 # URSSAF API Tiers de prestation (avance immédiate of the SAP tax credit): the API's address and

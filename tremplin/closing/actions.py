@@ -36,7 +36,7 @@ from tremplin.closing.models import (
 )
 from tremplin.contracts.models import Contract
 from tremplin.contracts.rules import PostType
-from tremplin.core import audit
+from tremplin.core import audit, runs
 from tremplin.core.money import to_cents
 from tremplin.orders.models import Absence, ClientPrice, Order, Service
 from tremplin.orders.rules import (
@@ -202,7 +202,7 @@ def start_close(
     """Mark the month of ``entity`` as being closed and queue the run (``tasks.run_close``).
 
     A closed month must be reopened first; a month being closed is left to its run, unless the
-    run shows no progress for ``TREMPLIN_STALLED_RUN_AFTER`` (``rules.run_stalled``): the close
+    run shows no progress for ``TREMPLIN_STALLED_RUN_AFTER`` (``core.runs.run_stalled``): the close
     then starts again as a new attempt, and the old run, should it go on, stops at its next step
     without writing anything more.
     """
@@ -219,7 +219,7 @@ def start_close(
     restarted = (
         not created
         and close.status == CloseStatus.RUNNING
-        and rules.run_stalled(close.last_progress, now, after=settings.TREMPLIN_STALLED_RUN_AFTER)
+        and runs.run_stalled(close.last_progress, now, after=settings.TREMPLIN_STALLED_RUN_AFTER)
     )
     if not created and close.status not in STARTABLE and not restarted:
         raise ValidationError(f"La clôture de {month:02d}/{year} est déjà en cours.")

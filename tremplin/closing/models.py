@@ -69,7 +69,7 @@ class MonthlyClose(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
-    # The last sign of life of the run (queued, or a step reached): see rules.run_stalled.
+    # The last sign of life of the run (queued, or a step reached): see core.runs.run_stalled.
     progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
     # Each start (or restart of an interrupted run) is a new attempt: a run whose attempt is no
     # longer the close's stops without writing its status.

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 
 from tremplin.accounts.rules import Role
+from tremplin.core.runs import stalled_since
 from tremplin.core.spreadsheets import csv_cell as csv_cell  # the exports' cell rule
 
 # Who may see and run the monthly close, and who may reopen a closed month (the accountant
@@ -210,18 +211,9 @@ def reopened_message(*, unlocked: int, drafts_deleted: int, issued: int) -> str:
     return message
 
 
-def run_stalled(last_progress: datetime, now: datetime, *, after: timedelta) -> bool:
-    """Whether a run still marked "en cours" is taken as interrupted: it has shown no progress
-    for ``after`` (setting ``TREMPLIN_STALLED_RUN_AFTER``). Its worker stopped (restart, lack of
-    memory), or no worker takes the queue. A close of 250,000 entries moves from one step to the
-    next within seconds, so half an hour without a step is no slow run."""
-    return now - last_progress >= after
-
-
 def stalled_message(last_progress: datetime) -> str:
-    """Why a run may be started again, in French (``last_progress`` in local time)."""
+    """Why a close still "en cours" may be started again, in French (local time)."""
     return (
-        f"Aucune progression depuis le {last_progress:%d/%m/%Y} à {last_progress:%H:%M} : le "
-        "traitement semble interrompu (processus de tâches arrêté ou absent). Vous pouvez "
-        "relancer la clôture ; si l'ancien traitement reprenait, il s'arrêterait sans rien changer."
+        stalled_since(last_progress) + " Vous pouvez relancer la clôture ; si l'ancien traitement"
+        " reprenait, il s'arrêterait sans rien changer."
     )

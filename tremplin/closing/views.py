@@ -19,7 +19,7 @@ from tremplin.closing.models import (
     MonthlyClose,
     PayrollVariables,
 )
-from tremplin.core import audit
+from tremplin.core import audit, runs
 from tremplin.core.dates import today
 from tremplin.core.entities import entity_required, get_entity_or_404, require_roles
 from tremplin.core.money import to_cents
@@ -56,7 +56,7 @@ def _close_or_none(entity: Entity, year: int, month: int) -> MonthlyClose | None
 
 def _stalled_message(monthly_close: MonthlyClose | None) -> str:
     """Why a close still "en cours" may be started again, or "" while it shows progress."""
-    if monthly_close is None or not rules.run_stalled(
+    if monthly_close is None or not runs.run_stalled(
         monthly_close.last_progress, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER
     ):
         return ""

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from tremplin.clients.models import Client
 from tremplin.clients.rules import ClientKind
-from tremplin.core import audit
+from tremplin.core import audit, runs
 from tremplin.core import dates as core_dates
 from tremplin.invoicing import actions as invoicing_actions
 from tremplin.invoicing import rules as invoicing_rules
@@ -42,6 +43,7 @@ from tremplin.orders.rules import Unit
 from tremplin.people.models import Person
 from tremplin.sap import rules
 from tremplin.sap.models import (
+    ACTIVE_STATUSES,
     CertificateActivity,
     CertificateRun,
     CertificateStatus,
@@ -488,12 +490,27 @@ def start_certificate_run(
         raise ValidationError(error)
     if declaration_for_year(entity, year) is None:
         raise ValidationError(_no_declaration_message(entity, year))
-    if CertificateRun.objects.filter(
-        entity=entity, year=year, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
-    ).exists():
-        raise ValidationError(f"La génération des attestations {year} est déjà en cours.")
+    now = timezone.now()
+    for active in CertificateRun.objects.select_for_update().filter(
+        entity=entity, year=year, status__in=ACTIVE_STATUSES
+    ):
+        if not runs.run_stalled(
+            active.last_progress, now, after=settings.TREMPLIN_STALLED_RUN_AFTER
+        ):
+            raise ValidationError(f"La génération des attestations {year} est déjà en cours.")
+        # Taken as interrupted: marked so, which also stops it should its worker come back.
+        since = runs.stalled_since(timezone.localtime(active.last_progress))
+        active.status, active.finished_at = RunStatus.FAILED, now
+        active.error = f"{since} Une nouvelle génération a été lancée."
+        active.save(update_fields=["status", "error", "finished_at"])
+        audit.log(
+            active,
+            "sap.certificate_run_interrupted",
+            by=by,
+            data={"progress": active.progress, "step": active.step},
+        )
     run = CertificateRun.objects.create(
-        entity=entity, year=year, started_by=by, step="En attente de traitement"
+        entity=entity, year=year, started_by=by, step="En attente de traitement", progress_at=now
     )
     audit.log(run, "sap.certificate_run_started", by=by, data={"year": year})
     if run_in_background:
@@ -504,9 +521,16 @@ def start_certificate_run(
     return run
 
 
+class _Interrupted(Exception):
+    """The run was taken as interrupted, and another one started: this one stops."""
+
+
 def _set_run(run: CertificateRun, report: Progress | None, **fields: Any) -> None:
-    # Outside any transaction of the run: the page polling the run sees it at once.
-    CertificateRun.objects.filter(pk=run.pk).update(**fields)
+    # Outside any transaction of the run: the page polling the run sees it at once. Each write
+    # is a sign of life; none is made once the run was taken as interrupted.
+    fields["progress_at"] = timezone.now()
+    if not CertificateRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(**fields):
+        raise _Interrupted
     for name, value in fields.items():
         setattr(run, name, value)
     if report is not None:
@@ -517,16 +541,20 @@ def run_certificates(run: CertificateRun, *, progress: Progress | None = None) -
     """Generate the certificates of a run, one household per transaction, writing progress.
 
     A failure stops the run (status FAILED, message kept); the certificates already written
-    stay, and running it again completes the year (each generation is idempotent).
+    stay, and running it again completes the year (each generation is idempotent). A run taken
+    as interrupted in the meantime (``start_certificate_run``) stops at its next household.
     """
     run.refresh_from_db()
     by = run.started_by
-    _set_run(run, progress, status=RunStatus.RUNNING, step="Recherche des clients", progress=0)
     counts = {"created": 0, "replaced": 0, "versioned": 0, "unchanged": 0, "empty": 0}
     try:
+        _set_run(run, progress, status=RunStatus.RUNNING, step="Recherche des clients", progress=0)
         clients = households_to_certify(run.entity, run.year)
         _set_run(run, progress, total=len(clients))
+        active = CertificateRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES)
         for done, client in enumerate(clients, start=1):
+            if not active.exists():  # taken as interrupted: another run does the year
+                raise _Interrupted
             client.entity = run.entity
             outcome = generate_certificate(client, year=run.year, by=by, run=run)
             counts[outcome.outcome] += 1
@@ -540,36 +568,46 @@ def run_certificates(run: CertificateRun, *, progress: Progress | None = None) -
                 versioned_count=counts["versioned"],
                 unchanged_count=counts["unchanged"],
             )
+    except _Interrupted:
+        run.refresh_from_db()
+        return run
     except Exception as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        with transaction.atomic():
-            _set_run(
-                run,
-                None,
-                status=RunStatus.FAILED,
-                error=f"La génération s'est arrêtée : {message}",
-                finished_at=timezone.now(),
-            )
-            audit.log(run, "sap.certificate_run_failed", by=by, data={"error": message})
+        try:
+            with transaction.atomic():
+                _set_run(
+                    run,
+                    None,
+                    status=RunStatus.FAILED,
+                    error=f"La génération s'est arrêtée : {message}",
+                    finished_at=timezone.now(),
+                )
+                audit.log(run, "sap.certificate_run_failed", by=by, data={"error": message})
+        except _Interrupted:
+            run.refresh_from_db()
+            return run
         if progress is not None:
             progress(run.progress, run.error)
         if isinstance(exc, ValidationError):
             return run
         raise
-    with transaction.atomic():
-        _set_run(
-            run,
-            progress,
-            status=RunStatus.DONE,
-            progress=100,
-            step=(
-                f"Terminé : {counts['created']} créée(s), {counts['replaced']} remplacée(s), "
-                f"{counts['versioned']} nouvelle(s) version(s), {counts['unchanged']} "
-                "inchangée(s)."
-            ),
-            finished_at=timezone.now(),
-        )
-        audit.log(run, "sap.certificate_run_done", by=by, data=counts)
+    try:
+        with transaction.atomic():
+            _set_run(
+                run,
+                progress,
+                status=RunStatus.DONE,
+                progress=100,
+                step=(
+                    f"Terminé : {counts['created']} créée(s), {counts['replaced']} remplacée(s), "
+                    f"{counts['versioned']} nouvelle(s) version(s), {counts['unchanged']} "
+                    "inchangée(s)."
+                ),
+                finished_at=timezone.now(),
+            )
+            audit.log(run, "sap.certificate_run_done", by=by, data=counts)
+    except _Interrupted:
+        run.refresh_from_db()
     return run
 
 

@@ -5,6 +5,7 @@ payment requests sent for their invoices.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,9 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Échec"
 
 
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class CertificateRun(models.Model):
     """The generation of one year's certificates of one entity, run in the background."""
 
@@ -58,6 +62,8 @@ class CertificateRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
+    # The last sign of life of the run (queued, or a household done): see core.runs.
+    progress_at = models.DateTimeField("dernière progression", null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -71,7 +77,11 @@ class CertificateRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def last_progress(self) -> datetime:
+        return self.progress_at or self.started_at
 
 
 class CertificateStatus(models.TextChoices):

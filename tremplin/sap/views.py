@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Count
@@ -14,7 +15,7 @@ from django.utils.text import slugify
 
 from tremplin.clients.models import Client
 from tremplin.clients.rules import ClientKind
-from tremplin.core import audit
+from tremplin.core import audit, runs
 from tremplin.core.dates import today
 from tremplin.core.entities import (
     entity_required,
@@ -147,12 +148,23 @@ def certificates(request: HttpRequest, entity_slug: str, year: int) -> HttpRespo
         return redirect("sap:certificates", entity_slug=entity.slug, year=year)
     run = CertificateRun.objects.filter(entity=entity, year=year).first()
     running = run is not None and run.is_active
+    stalled_message = ""
+    if run is not None and running:
+        last = run.last_progress
+        if runs.run_stalled(last, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER):
+            stalled_message = runs.stalled_since(timezone.localtime(last)) + (
+                " Vous pouvez relancer la génération ; l'ancienne, si elle reprenait, "
+                "s'arrêterait au client suivant."
+            )
+    progress_context = {
+        "run": run,
+        "running": running,
+        "entity": entity,
+        "year": year,
+        "stalled_message": stalled_message,
+    }
     if request.htmx:  # type: ignore[attr-defined]
-        response = render(
-            request,
-            "sap/certificates.html#progress",
-            {"run": run, "running": running, "entity": entity, "year": year},
-        )
+        response = render(request, "sap/certificates.html#progress", progress_context)
         if not running:
             response["HX-Refresh"] = "true"  # the run is over: show its certificates
         return response
@@ -164,11 +176,8 @@ def certificates(request: HttpRequest, entity_slug: str, year: int) -> HttpRespo
     return render(
         request,
         "sap/certificates.html",
-        {
-            "entity": entity,
-            "year": year,
-            "run": run,
-            "running": running,
+        progress_context
+        | {
             "certificates": latest,
             "to_certify": len(actions.households_to_certify(entity, year)),
             "year_error": rules.certificate_year_error(year, today()),

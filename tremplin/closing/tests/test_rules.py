@@ -245,24 +245,6 @@ def test_parse_month_refuses(text: str) -> None:
 
 # --- Interrupted runs ----------------------------------------------------------------------------
 
-NOON = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("minutes_since", "after", "stalled"),
-    [
-        (0, 30, False),
-        (29, 30, False),
-        (30, 30, True),
-        (600, 30, True),
-        (5, 5, True),
-        (-1, 30, False),  # a clock a little behind another process's
-    ],
-)
-def test_run_stalled(minutes_since: int, after: int, stalled: bool) -> None:
-    now = NOON + timedelta(minutes=minutes_since)
-    assert rules.run_stalled(NOON, now, after=timedelta(minutes=after)) is stalled
-
 
 def test_stalled_message_dates_the_last_progress() -> None:
     message = rules.stalled_message(datetime(2026, 10, 5, 9, 7, tzinfo=UTC))

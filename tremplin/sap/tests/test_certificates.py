@@ -3,11 +3,12 @@ the background run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from tremplin.accounts.rules import Role
@@ -21,7 +22,7 @@ from tremplin.orders.tests.factories import ServiceFactory
 from tremplin.organisations.models import Entity
 from tremplin.people.tests.factories import PersonFactory
 from tremplin.sap import actions
-from tremplin.sap.models import CertificateStatus, RunStatus, TaxCertificate
+from tremplin.sap.models import CertificateRun, CertificateStatus, RunStatus, TaxCertificate
 from tremplin.sap.rules import SapNature
 from tremplin.sap.tests.factories import HouseholdFactory, pay, sap_entity, sap_invoice
 from tremplin.timesheets.models import EntryStatus
@@ -278,3 +279,52 @@ def test_one_run_at_a_time() -> None:
     )
     with pytest.raises(ValidationError, match="déjà en cours"):
         actions.start_certificate_run(entity, year=2025, by=None, today=date(2026, 1, 15))
+
+
+def test_a_run_without_progress_is_taken_as_interrupted_and_another_one_starts() -> None:
+    entity = sap_entity()
+    households = [HouseholdFactory(entity=entity) for _ in range(3)]
+    for household in households:
+        pay(sap_invoice(household), on=date(2025, 4, 10))
+    with time_machine.travel(datetime(2026, 1, 15, 8, 0, tzinfo=UTC), tick=False) as clock:
+        first = actions.start_certificate_run(
+            entity, year=2025, by=None, today=date(2026, 1, 15), run_in_background=False
+        )
+        clock.shift(timedelta(minutes=29))
+        with pytest.raises(ValidationError, match="déjà en cours"):
+            actions.start_certificate_run(entity, year=2025, by=None, today=date(2026, 1, 15))
+        clock.shift(timedelta(minutes=1))
+        second = actions.start_certificate_run(
+            entity, year=2025, by=None, today=date(2026, 1, 15), run_in_background=False
+        )
+    first.refresh_from_db()
+    assert first.status == RunStatus.FAILED and second.status == RunStatus.QUEUED
+    assert first.error == (
+        "Aucune progression depuis le 15/01/2026 à 09:00 : le traitement semble interrompu "
+        "(processus de tâches arrêté ou absent). Une nouvelle génération a été lancée."
+    )
+    interrupted = AuditEntry.objects.get(action="sap.certificate_run_interrupted")
+    assert interrupted.object_id == str(first.pk)
+    # Should the first run's worker come back, it stops without writing anything.
+    assert actions.run_certificates(first).status == RunStatus.FAILED
+    assert not TaxCertificate.objects.exists()
+    assert actions.run_certificates(second).status == RunStatus.DONE
+    assert TaxCertificate.objects.filter(run=second).count() == 3
+
+
+def test_a_run_taken_as_interrupted_stops_at_its_next_household() -> None:
+    entity = sap_entity()
+    for _ in range(3):
+        pay(sap_invoice(HouseholdFactory(entity=entity)), on=date(2025, 4, 10))
+    run = actions.start_certificate_run(
+        entity, year=2025, by=None, today=date(2026, 1, 15), run_in_background=False
+    )
+
+    def interrupted_after_the_first(percent: int, step: str) -> None:
+        if step.startswith("1 / 3"):
+            CertificateRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="x")
+
+    actions.run_certificates(run, progress=interrupted_after_the_first)
+    assert (run.status, run.error, run.created_count) == (RunStatus.FAILED, "x", 1)
+    assert TaxCertificate.objects.count() == 1
+    assert not AuditEntry.objects.filter(action="sap.certificate_run_done").exists()

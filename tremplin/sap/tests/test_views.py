@@ -337,3 +337,25 @@ def test_an_active_registration_is_not_sent_again(
     assert "novalidate" not in page
     client.post(url, REGISTRATION)
     assert urssaf_settings.calls == []
+
+
+def test_a_run_without_progress_offers_to_start_another(
+    client: Any, accountant: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    pay(sap_invoice(HouseholdFactory(entity=accountant)), on=date(2025, 4, 10))
+    with time_machine.travel(datetime(2026, 1, 20, 8, 0, tzinfo=UTC), tick=False) as clock:
+        stuck = actions.start_certificate_run(
+            accountant, year=2025, by=None, today=date(2026, 1, 20), run_in_background=False
+        )
+        fragment = text(client.get(certificates_url(accountant), headers={"HX-Request": "true"}))
+        assert "Relancer" not in fragment and 'hx-trigger="every 1s"' in fragment
+        clock.shift(timedelta(minutes=45))
+        fragment = text(client.get(certificates_url(accountant), headers={"HX-Request": "true"}))
+        assert "Aucune progression depuis le 20/01/2026 à 09:00" in fragment
+        assert 'hx-trigger="every 30s"' in fragment
+        assert "Relancer la génération des attestations 2025" in fragment
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(certificates_url(accountant))
+    stuck.refresh_from_db()
+    assert stuck.status == RunStatus.FAILED
+    assert TaxCertificate.objects.get().run.status == RunStatus.DONE
