@@ -86,7 +86,7 @@ def french_vat_number(siren: str) -> str:
     return f"FR{int(siren + '12') % 97:02d}{siren}"
 
 
-def vat_number_error(value: str) -> str | None:
+def vat_number_error(value: str, *, holder: str = "du client") -> str | None:
     """Return a French message when ``value`` is not a well-formed intra-community VAT number.
 
     The number starts with the code of the member state that gave it (FR, DE, EL…) and passes
@@ -110,7 +110,7 @@ def vat_number_error(value: str) -> str | None:
             )
         return (
             f"La clé du {VAT_FIELD} {number} ne correspond pas au reste du numéro : "
-            "vérifiez-le sur un document du client."
+            f"vérifiez-le sur un document {holder}."
         )
     except StdnumError:
         if country == "FR":

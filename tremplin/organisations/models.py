@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from tremplin.clients.rules import normalise_vat_number
 from tremplin.organisations.rules import (
     AnnexState,
     AssociationTaxStatus,
@@ -17,6 +18,7 @@ from tremplin.organisations.rules import (
     SiaeKind,
     VatRegime,
     convention_errors,
+    entity_vat_number_error,
     is_in_force,
     siren_error,
     siret_error,
@@ -102,6 +104,10 @@ class Entity(models.Model):
     def clean(self) -> None:
         if self.siren and self.siret and (error := siret_error(self.siret, siren=self.siren)):
             raise ValidationError({"siret": error})
+        if self.vat_number:
+            if error := entity_vat_number_error(self.vat_number, siren=self.siren):
+                raise ValidationError({"vat_number": error})
+            self.vat_number = normalise_vat_number(self.vat_number)
         is_association = self.legal_form == LegalForm.ASSOCIATION
         if not is_association and self.tax_status != AssociationTaxStatus.NOT_APPLICABLE:
             raise ValidationError(

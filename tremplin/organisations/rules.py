@@ -136,3 +136,25 @@ def convention_errors(start: date, end: date | None) -> list[str]:
 def is_in_force(start: date, end: date | None, day: date) -> bool:
     """Whether a dated record running from ``start`` to ``end`` (inclusive) covers ``day``."""
     return start <= day and (end is None or day <= end)
+
+
+def entity_vat_number_error(vat_number: str, *, siren: str) -> str | None:
+    """Return a French message when ``vat_number`` cannot be the entity's own: an entity of
+    the group is established in France, so its number is French (FR, a key, its SIREN). The
+    number goes on every invoice it issues (and in their Factur-X XML) as the seller's."""
+    from tremplin.clients.rules import VAT_FIELD, normalise_vat_number, vat_number_error
+
+    number = normalise_vat_number(vat_number)
+    if error := vat_number_error(number, holder="de la structure"):
+        return error
+    if not number.startswith("FR"):
+        return (
+            f"Une structure établie en France a un {VAT_FIELD} français, qui commence par FR : "
+            f"{number} ne l'est pas."
+        )
+    if siren and number[4:] != siren:
+        return (
+            f"Le {VAT_FIELD} {number} n'est pas celui de la structure : un numéro français se "
+            f"termine par le SIREN, ici {siren}."
+        )
+    return None

@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from tremplin.organisations.rules import convention_errors, is_in_force, siren_error, siret_error
+from tremplin.clients.rules import french_vat_number
+from tremplin.organisations.rules import (
+    convention_errors,
+    entity_vat_number_error,
+    is_in_force,
+    siren_error,
+    siret_error,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +67,27 @@ def test_convention_dates(start: date, end: date | None, ok: bool) -> None:
 )
 def test_is_in_force(day: date, expected: bool) -> None:
     assert is_in_force(date(2025, 1, 1), date(2025, 6, 30), day) is expected
+
+
+SIREN = "732829320"  # its French VAT number: FR44732829320
+
+
+@pytest.mark.parametrize(
+    ("vat_number", "message"),
+    [
+        ("FR44732829320", None),
+        ("fr 44 732 829 320", None),
+        ("FR45732829320", "La clé du « Numéro de TVA intracommunautaire » FR45732829320"),
+        ("FR45732829320", "vérifiez-le sur un document de la structure"),
+        ("44732829320", "doit commencer par le code du pays"),
+        ("DE136695976", "Une structure établie en France a un « Numéro de TVA"),
+        (french_vat_number("912345683"), "n'est pas celui de la structure"),
+        (french_vat_number("912345683"), "ici 732829320"),
+    ],
+)
+def test_entity_vat_number_error(vat_number: str, message: str | None) -> None:
+    error = entity_vat_number_error(vat_number, siren=SIREN)
+    if message is None:
+        assert error is None
+    else:
+        assert error is not None and message in error

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tremplin.accounts.rules import Role
 from tremplin.accounts.tests.factories import user_with_role
+from tremplin.clients.rules import french_vat_number
 from tremplin.core.models import AuditEntry
 from tremplin.organisations.models import Convention, Entity
 from tremplin.organisations.tests.factories import (
@@ -207,3 +208,22 @@ def test_group_and_entity_pages_are_for_the_group_staff(
     assert client.get(reverse("organisations:group")).status_code == 403
     url = reverse("organisations:entity", args=[group_world["ai"].slug])
     assert client.get(url).status_code == 403
+
+
+def test_the_entity_vat_number_is_checked_against_its_siren_and_stored_compact(
+    client: Any, group_world: dict[str, Any]
+) -> None:
+    company = group_world["company"]
+    client.force_login(user_with_role(Role.DIRECTION, company))
+    url = reverse("organisations:entity_edit", args=[company.slug])
+    other = french_vat_number("912345683")
+    response = client.post(url, _entity_post(company, city="Melle", vat_number=other))
+    assert response.status_code == 200
+    assert "n&#x27;est pas celui de la structure" in response.content.decode()
+    company.refresh_from_db()
+    assert company.city != "Melle" and not AuditEntry.objects.exists()
+    own = french_vat_number(company.siren)
+    response = client.post(url, _entity_post(company, vat_number=own.lower()))
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.vat_number == own
