@@ -22,6 +22,7 @@ from tremplin.core import audit
 from tremplin.core.dates import today
 from tremplin.core.entities import entity_required, get_for_user_or_404, require_roles
 from tremplin.orders.rules import CATALOGUE_ROLES, PLANNING_ROLES
+from tremplin.sap.rules import SAP_ROLES
 
 AUDIT_PREVIEW = 10
 
@@ -83,6 +84,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "prices": client.prices.select_related("service").order_by("service__name", "-valid_from"),
         "can_sell": bool(roles & CATALOGUE_ROLES),
         "can_plan": bool(roles & PLANNING_ROLES),
+        "can_see_sap": bool(roles & SAP_ROLES),
     }
     template = "clients/client_detail.html"
     if request.htmx:  # type: ignore[attr-defined]

@@ -302,3 +302,19 @@ def test_a_wrong_vat_number_loses_nothing_already_saved(client: Any, entity: Any
     existing.refresh_from_db()
     assert existing.vat_number == saved
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"),
+    [(Role.ACCOUNTANT, True), (Role.DIRECTION, True), (Role.PLANNER, False), (Role.HR, False)],
+    ids=str,
+)
+def test_a_household_links_to_its_sap_page_only_for_those_who_may_open_it(
+    client: Any, entity: Any, role: Role, linked: bool
+) -> None:
+    household = ClientFactory(entity=entity, household=True)
+    client.force_login(user_with_role(role, entity))
+    page = client.get(reverse("clients:client", args=[household.pk])).content.decode()
+    assert ('id="sap-link"' in page) is linked
+    sap_page = client.get(reverse("sap:client", args=[household.pk]))
+    assert sap_page.status_code == (200 if linked else 403)
