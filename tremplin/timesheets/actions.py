@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -20,14 +20,14 @@ from typing import IO, TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from tremplin.clients.models import Client
 from tremplin.closing.models import MonthlyClose
 from tremplin.contracts.models import Contract
 from tremplin.core import audit
-from tremplin.orders.models import Intervention, Service
+from tremplin.orders.models import Intervention, InterventionStatus, Service
 from tremplin.people.models import Person
 from tremplin.timesheets import rules
 from tremplin.timesheets.models import (
@@ -188,6 +188,7 @@ def correct_entry(entry: TimeEntry, *, changes: dict[str, Any], by: User) -> Tim
     keeps the old and new value of each changed field.
     """
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    intervention_before = entry.intervention_id
     if not rules.can_be_changed(EntryStatus(entry.status)):
         raise ValidationError(rules.locked_message(entry.day))
     _refuse_closed_month(entry.entity, entry.day)
@@ -208,7 +209,30 @@ def correct_entry(entry: TimeEntry, *, changes: dict[str, Any], by: User) -> Tim
         entry.validated_at = None
     entry.save()
     audit.log(entry, "timesheets.entry_corrected", by=by, data=data)
+    mark_interventions([intervention_before, entry.intervention_id])
     return entry
+
+
+def mark_interventions(intervention_ids: Iterable[int | None]) -> None:
+    """Set the state of the given interventions from their hours: "réalisée" once one of their
+    entries is validated, "prévue" again when none is any more (a correction sends its entry
+    back to validation, or moves it to another intervention). Cancelled ones stay cancelled.
+
+    A realised intervention is no longer offered to the planning engine, nor reassigned.
+    """
+    ids = {pk for pk in intervention_ids if pk is not None}
+    if not ids:
+        return
+    worked = Exists(
+        TimeEntry.objects.filter(intervention_id=OuterRef("pk"), status=EntryStatus.VALIDATED)
+    )
+    interventions = Intervention.objects.filter(pk__in=ids)
+    interventions.filter(worked, status=InterventionStatus.PLANNED).update(
+        status=InterventionStatus.DONE
+    )
+    interventions.filter(~worked, status=InterventionStatus.DONE).update(
+        status=InterventionStatus.PLANNED
+    )
 
 
 @transaction.atomic
@@ -235,6 +259,7 @@ def validate_entries(entries: list[TimeEntry], *, by: User) -> int:
     TimeEntry.objects.bulk_update(to_validate, ["status", "validated_by", "validated_at"])
     for entry in to_validate:
         audit.log(entry, "timesheets.entry_validated", by=by, data={"heures": str(entry.hours)})
+    mark_interventions(entry.intervention_id for entry in to_validate)
     return len(to_validate)
 
 

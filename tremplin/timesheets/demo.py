@@ -21,6 +21,7 @@ from tremplin.orders.models import Intervention, InterventionStatus
 from tremplin.orders.rules import PARIS
 from tremplin.organisations.models import Group
 from tremplin.people import demo as people_demo
+from tremplin.timesheets import actions as timesheets_actions
 from tremplin.timesheets.models import EntrySource, EntryStatus, TimeEntry
 
 # One entry in this many of last month is left declared.
@@ -58,6 +59,9 @@ def load(group: Group, today: date) -> int:
                 _validate(entry, planner, today)
         entries.append(entry)
     TimeEntry.objects.bulk_create(entries, batch_size=500)
+    timesheets_actions.mark_interventions(
+        entry.intervention_id for entry in entries if entry.status == EntryStatus.VALIDATED
+    )
     return len(entries)
 
 

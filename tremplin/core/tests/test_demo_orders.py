@@ -116,6 +116,9 @@ def test_catalogue_orders_interventions_and_entries_have_the_expected_shape(
         assert entry.intervention is not None
         assert entry.hours == entry.intervention.planned_hours
         assert entry.person_id == entry.intervention.worker_id
+        # Realised once its hours are validated; still planned while they wait for validation.
+        realised = entry.status == EntryStatus.VALIDATED
+        assert (entry.intervention.status == InterventionStatus.DONE) is realised
     # The invoicing demo closes (and invoices) the months before last; last month stays open.
     assert set(MonthlyClose.objects.values_list("year", "month", "status")) == {
         (2026, 8, CloseStatus.CLOSED),
