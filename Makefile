@@ -43,9 +43,13 @@ test: venv
 test-postgres: venv
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tremplin} $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
-# Browser journeys only, failing (not skipping) when Chromium is missing.
+# Browser journeys only, failing (not skipping) when Chromium is missing. Each journey file runs
+# in its own process: run one after another in a single process, the billing journey has been
+# seen to stall after three others (cause not found yet; see README, Tests).
 test-browser: venv
-	TREMPLIN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+	@status=0; for file in $$(find tremplin -name test_browser.py | sort); do \
+	  TREMPLIN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser -p no:randomly -q $(PYTEST_ARGS) $$file || status=1; \
+	done; exit $$status
 
 lint: venv
 	$(BIN)/ruff check .

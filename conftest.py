@@ -81,15 +81,9 @@ def page(live_server: Any) -> Any:
     """A Chromium page (Debian's /usr/bin/chromium, never a downloaded browser).
 
     Skips when no Chromium is installed, unless TREMPLIN_REQUIRE_BROWSER=1 (CI), where a
-    missing browser is a failure. On the in-memory SQLite database, the live server's threads
-    use the test's own connection: every use of it is serialised for the journey
-    (``tremplin.core.tests.shared_sqlite`` says why).
+    missing browser is a failure.
     """
     import shutil
-
-    from django.db import connections
-
-    from tremplin.core.tests.shared_sqlite import serialised
 
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not executable:
@@ -102,7 +96,7 @@ def page(live_server: Any) -> Any:
     # synchronously to prepare data, which Django allows only when told so.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
-        with serialised(connections["default"]), sync_playwright() as playwright:
+        with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             context = browser.new_context(locale="fr-FR", base_url=live_server.url)
             yield context.new_page()
