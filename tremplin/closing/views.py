@@ -3,7 +3,6 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -56,9 +55,7 @@ def _close_or_none(entity: Entity, year: int, month: int) -> MonthlyClose | None
 
 def _stalled_message(monthly_close: MonthlyClose | None) -> str:
     """Why a close still "en cours" may be started again, or "" while it shows progress."""
-    if monthly_close is None or not runs.run_stalled(
-        monthly_close.last_progress, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER
-    ):
+    if monthly_close is None or not runs.stalled(monthly_close.last_progress):
         return ""
     return rules.stalled_message(timezone.localtime(monthly_close.last_progress))
 

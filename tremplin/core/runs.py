@@ -1,12 +1,16 @@
 """Background runs that stop showing progress: when one is taken as interrupted.
 
-Pure functions (no database, no clock): the caller passes ``now``. The monthly close and the
-yearly tax certificates use them; the delay is the setting ``TREMPLIN_STALLED_RUN_AFTER``.
+``run_stalled`` is the pure rule (the caller passes ``now``); ``stalled`` applies it at the
+current time with the setting ``TREMPLIN_STALLED_RUN_AFTER``. The monthly close and the yearly
+tax certificates use them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 
 def run_stalled(last_progress: datetime, now: datetime, *, after: timedelta) -> bool:
@@ -15,6 +19,11 @@ def run_stalled(last_progress: datetime, now: datetime, *, after: timedelta) -> 
     queue. The runs write a step within seconds (a close of 250,000 entries, a certificate per
     household), so half an hour without one is no slow run."""
     return now - last_progress >= after
+
+
+def stalled(last_progress: datetime) -> bool:
+    """``run_stalled`` now, with the configured delay."""
+    return run_stalled(last_progress, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER)
 
 
 def stalled_since(last_progress: datetime) -> str:

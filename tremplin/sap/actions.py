@@ -545,6 +545,14 @@ def run_certificates(run: CertificateRun, *, progress: Progress | None = None) -
     as interrupted in the meantime (``start_certificate_run``) stops at its next household.
     """
     run.refresh_from_db()
+    try:
+        _generate_year(run, progress)
+    except _Interrupted:
+        run.refresh_from_db()
+    return run
+
+
+def _generate_year(run: CertificateRun, progress: Progress | None) -> None:
     by = run.started_by
     counts = {"created": 0, "replaced": 0, "versioned": 0, "unchanged": 0, "empty": 0}
     try:
@@ -569,46 +577,37 @@ def run_certificates(run: CertificateRun, *, progress: Progress | None = None) -
                 unchanged_count=counts["unchanged"],
             )
     except _Interrupted:
-        run.refresh_from_db()
-        return run
+        raise
     except Exception as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        try:
-            with transaction.atomic():
-                _set_run(
-                    run,
-                    None,
-                    status=RunStatus.FAILED,
-                    error=f"La génération s'est arrêtée : {message}",
-                    finished_at=timezone.now(),
-                )
-                audit.log(run, "sap.certificate_run_failed", by=by, data={"error": message})
-        except _Interrupted:
-            run.refresh_from_db()
-            return run
-        if progress is not None:
-            progress(run.progress, run.error)
-        if isinstance(exc, ValidationError):
-            return run
-        raise
-    try:
         with transaction.atomic():
             _set_run(
                 run,
-                progress,
-                status=RunStatus.DONE,
-                progress=100,
-                step=(
-                    f"Terminé : {counts['created']} créée(s), {counts['replaced']} remplacée(s), "
-                    f"{counts['versioned']} nouvelle(s) version(s), {counts['unchanged']} "
-                    "inchangée(s)."
-                ),
+                None,
+                status=RunStatus.FAILED,
+                error=f"La génération s'est arrêtée : {message}",
                 finished_at=timezone.now(),
             )
-            audit.log(run, "sap.certificate_run_done", by=by, data=counts)
-    except _Interrupted:
-        run.refresh_from_db()
-    return run
+            audit.log(run, "sap.certificate_run_failed", by=by, data={"error": message})
+        if progress is not None:
+            progress(run.progress, run.error)
+        if isinstance(exc, ValidationError):
+            return
+        raise
+    with transaction.atomic():
+        _set_run(
+            run,
+            progress,
+            status=RunStatus.DONE,
+            progress=100,
+            step=(
+                f"Terminé : {counts['created']} créée(s), {counts['replaced']} remplacée(s), "
+                f"{counts['versioned']} nouvelle(s) version(s), {counts['unchanged']} "
+                "inchangée(s)."
+            ),
+            finished_at=timezone.now(),
+        )
+        audit.log(run, "sap.certificate_run_done", by=by, data=counts)
 
 
 # --- Avance immédiate: registering a household ---------------------------------------------

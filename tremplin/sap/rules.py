@@ -24,6 +24,7 @@ from tremplin.accounts.rules import Role
 from tremplin.core.dates import format_date
 from tremplin.core.money import CENT, format_euros, to_cents
 from tremplin.core.parameters import DatedParameter, Period
+from tremplin.core.runs import stalled_since
 
 # Who may generate, send and read tax certificates, register households for the avance
 # immédiate and send payment requests: the people who answer for invoices and payments.
@@ -771,3 +772,11 @@ def birth_place_parts(commune_code: str) -> tuple[str, str]:
     if code.startswith("97") or code.startswith("98"):
         return code[:3], code[2:]
     return f"0{code[:2]}", code[2:]
+
+
+def stalled_message(last_progress: datetime) -> str:
+    """Why a certificate run still "en cours" may be started again, in French (local time)."""
+    return stalled_since(last_progress) + (
+        " Vous pouvez relancer la génération ; l'ancienne, si elle reprenait, s'arrêterait au "
+        "client suivant."
+    )

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Count
@@ -149,13 +148,8 @@ def certificates(request: HttpRequest, entity_slug: str, year: int) -> HttpRespo
     run = CertificateRun.objects.filter(entity=entity, year=year).first()
     running = run is not None and run.is_active
     stalled_message = ""
-    if run is not None and running:
-        last = run.last_progress
-        if runs.run_stalled(last, timezone.now(), after=settings.TREMPLIN_STALLED_RUN_AFTER):
-            stalled_message = runs.stalled_since(timezone.localtime(last)) + (
-                " Vous pouvez relancer la génération ; l'ancienne, si elle reprenait, "
-                "s'arrêterait au client suivant."
-            )
+    if run is not None and running and runs.stalled(run.last_progress):
+        stalled_message = rules.stalled_message(timezone.localtime(run.last_progress))
     progress_context = {
         "run": run,
         "running": running,
